@@ -1,0 +1,120 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "engage-relay",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "engage-relay", targets: ["engage-relay"]),
+        .library(name: "EngageRelay", targets: ["EngageRelay"]),
+        .library(name: "EngageEvents", targets: ["EngageEvents"]),
+        .library(name: "WebhookVerification", targets: ["WebhookVerification"]),
+        .library(name: "RelayConfig", targets: ["RelayConfig"]),
+        .library(name: "RelayCore", targets: ["RelayCore"]),
+        .library(name: "RelayTesting", targets: ["RelayTesting"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+    ],
+    targets: [
+        .target(name: "EngageEvents", swiftSettings: strict),
+        .target(
+            name: "WebhookVerification",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(name: "RelayConfig", swiftSettings: strict),
+        .target(
+            name: "RelayCore",
+            dependencies: [
+                "EngageEvents", "RelayConfig", "WebhookVerification",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "RelayFileSink",
+            dependencies: ["RelayCore", "EngageEvents"],
+            path: "Sources/Sinks/File",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "RelayServer",
+            dependencies: [
+                "RelayCore", "WebhookVerification",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "EngageRelay",
+            dependencies: [
+                "EngageEvents", "WebhookVerification", "RelayConfig", "RelayCore", "RelayFileSink", "RelayServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "engage-relay", dependencies: ["EngageRelay"], swiftSettings: strict),
+        .target(
+            name: "RelayTesting",
+            dependencies: ["RelayCore", "WebhookVerification", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+
+        .testTarget(name: "EngageEventsTests", dependencies: ["EngageEvents"], swiftSettings: strict),
+        .testTarget(
+            name: "WebhookVerificationTests",
+            dependencies: ["WebhookVerification"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "RelayConfigTests", dependencies: ["RelayConfig"], swiftSettings: strict),
+        .testTarget(name: "RelayCoreTests", dependencies: ["RelayCore", "RelayTesting"], swiftSettings: strict),
+        .testTarget(
+            name: "RelayFileSinkTests",
+            dependencies: ["RelayFileSink", "RelayTesting", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EngageRelayTests",
+            dependencies: [
+                "EngageRelay", "RelayTesting",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import RelayConfig
+import RelayCore
+
+extension EngageRelayCommand {
+    /// `engage-relay check`: validate a config and print its route table, or every problem.
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate a config: print its route table, or every error (exit 1).")
+
+        @Option(name: .shortAndLong, help: "The config file.")
+        var config: String = "engage-relay.conf"
+
+        func run() async throws {
+            let loaded = try ConfigLoading.load(config)
+            if let plan = loaded.plan {
+                print("\(config): ok\n")
+                print(plan.summary)
+            } else {
+                throw ExitCode(1)
+            }
+        }
+    }
+}
+
+/// Loads a config for a command, printing diagnostics to standard error in `FILE:LINE:COL: error:` form.
+enum ConfigLoading {
+    static func load(_ path: String) throws -> (source: SourceFile, plan: RelayPlan?) {
+        let loaded: (source: SourceFile, plan: RelayPlan?, diagnostics: [Diagnostic])
+        do {
+            loaded = try RelayPlan.load(
+                path: path, registry: EngageRelayCommand.registry, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            printError("error: cannot read config `\(path)`: \(error)")
+            throw ExitCode(1)
+        }
+        if !loaded.diagnostics.isEmpty {
+            printError(DiagnosticFormatter.format(loaded.diagnostics, source: loaded.source, summary: true))
+        }
+        return (loaded.source, loaded.plan)
+    }
+
+    static func printError(_ text: String) {
+        FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    }
+}

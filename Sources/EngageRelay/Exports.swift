@@ -1,0 +1,4 @@
+@_exported import EngageEvents
+@_exported import RelayConfig
+@_exported import RelayCore
+@_exported import WebhookVerification

@@ -1,0 +1,156 @@
+/// Parsers for the value syntaxes of the configuration language; each returns nil for text it does not accept.
+public enum ConfigValue {
+    /// A non-negative integer followed by `ms`, `s`, `m`, `h` or `d`, such as `250ms` or `7d`; no sign, no spaces.
+    public static func duration(_ text: String) -> Duration? {
+        guard let (number, unit) = splitNumber(text) else {
+            return nil
+        }
+        let secondsPerUnit: Int64
+        switch unit {
+        case "ms": return .milliseconds(number)
+        case "s": secondsPerUnit = 1
+        case "m": secondsPerUnit = 60
+        case "h": secondsPerUnit = 3_600
+        case "d": secondsPerUnit = 86_400
+        default: return nil
+        }
+        let (seconds, overflow) = number.multipliedReportingOverflow(by: secondsPerUnit)
+        return overflow ? nil : .seconds(seconds)
+    }
+
+    /// A byte count: a plain integer, or one with `B`, `KB` `MB` `GB` `TB` (powers of 1000) or `KiB` `MiB` `GiB` `TiB`.
+    public static func byteSize(_ text: String) -> Int64? {
+        guard let (number, unit) = splitNumber(text) else {
+            return nil
+        }
+        let multiplier: Int64
+        switch unit {
+        case "", "B": multiplier = 1
+        case "KB": multiplier = 1_000
+        case "MB": multiplier = 1_000_000
+        case "GB": multiplier = 1_000_000_000
+        case "TB": multiplier = 1_000_000_000_000
+        case "KiB": multiplier = 1 << 10
+        case "MiB": multiplier = 1 << 20
+        case "GiB": multiplier = 1 << 30
+        case "TiB": multiplier = 1 << 40
+        default: return nil
+        }
+        let (bytes, overflow) = number.multipliedReportingOverflow(by: multiplier)
+        return overflow ? nil : bytes
+    }
+
+    /// A decimal integer with an optional leading `-`; no `+`, spaces or separators.
+    public static func integer(_ text: String) -> Int? {
+        let digits = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
+        guard !digits.isEmpty, digits.utf8.allSatisfy(isDigit) else {
+            return nil
+        }
+        return Int(text)
+    }
+
+    /// `true` `yes` `on` or `false` `no` `off`, in any letter case.
+    public static func boolean(_ text: String) -> Bool? {
+        switch text.lowercased() {
+        case "true", "yes", "on": true
+        case "false", "no", "off": false
+        default: nil
+        }
+    }
+
+    /// `HOST:PORT` with an IPv4 address or host name, `[IPv6]:PORT`, or `:PORT` for all IPv4 interfaces.
+    ///
+    /// The returned host has no brackets; a dotted-decimal host must be a valid IPv4 address; port is 0...65535.
+    public static func socketAddress(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":") else {
+            return nil
+        }
+        let hostPart = text[..<colon]
+        let portPart = text[text.index(after: colon)...]
+        guard !portPart.isEmpty, portPart.count <= 5, portPart.utf8.allSatisfy(isDigit), let port = Int(portPart),
+            port <= 65_535
+        else {
+            return nil
+        }
+        if hostPart.isEmpty {
+            return ("0.0.0.0", port)
+        }
+        if hostPart.hasPrefix("[") {
+            guard hostPart.hasSuffix("]"), hostPart.count > 2 else {
+                return nil
+            }
+            let host = hostPart.dropFirst().dropLast()
+            return isIPv6(host) ? (String(host), port) : nil
+        }
+        if hostPart.utf8.allSatisfy({ isDigit($0) || $0 == UInt8(ascii: ".") }) {
+            return isIPv4(hostPart) ? (String(hostPart), port) : nil
+        }
+        return isHostName(hostPart) ? (String(hostPart), port) : nil
+    }
+
+    /// Splits `123unit` into its non-negative number and unit; nil without leading digits or on overflow.
+    private static func splitNumber(_ text: String) -> (Int64, Substring)? {
+        let digits = text.prefix { $0.isASCII && $0.isNumber }
+        guard !digits.isEmpty, let number = Int64(digits) else {
+            return nil
+        }
+        return (number, text[digits.endIndex...])
+    }
+
+    private static func isDigit(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+    }
+
+    private static func isIPv4(_ text: Substring) -> Bool {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4
+            && parts.allSatisfy { part in
+                !part.isEmpty && part.count <= 3 && (Int(part) ?? 256) <= 255
+            }
+    }
+
+    /// A loose IPv6 check: hex groups and colons, at most one `::`, an optional embedded IPv4 tail and `%zone`.
+    private static func isIPv6(_ text: Substring) -> Bool {
+        var address = text
+        if let percent = address.firstIndex(of: "%") {
+            guard address.index(after: percent) < address.endIndex else {
+                return false
+            }
+            address = address[..<percent]
+        }
+        guard address.contains(":"), address.ranges(of: "::").count <= 1 else {
+            return false
+        }
+        let groups = address.split(separator: ":", omittingEmptySubsequences: true)
+        let hasShorthand = address.contains("::")
+        var groupCount = 0
+        for (position, group) in groups.enumerated() {
+            if position == groups.count - 1, group.contains(".") {
+                guard isIPv4(group) else {
+                    return false
+                }
+                groupCount += 2
+            } else {
+                guard group.count <= 4, group.allSatisfy(\.isHexDigit) else {
+                    return false
+                }
+                groupCount += 1
+            }
+        }
+        if address.hasPrefix(":") && !address.hasPrefix("::") || address.hasSuffix(":") && !address.hasSuffix("::") {
+            return false
+        }
+        return hasShorthand ? groupCount < 8 : groupCount == 8
+    }
+
+    /// Letters, digits, `-` and `_` in dot-separated labels that neither start nor end with `-`.
+    private static func isHostName(_ text: Substring) -> Bool {
+        guard text.utf8.count <= 253 else {
+            return false
+        }
+        return text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
+            !label.isEmpty && label.count <= 63 && !label.hasPrefix("-") && !label.hasSuffix("-")
+                && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+        }
+    }
+}

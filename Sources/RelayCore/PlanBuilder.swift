@@ -1,0 +1,476 @@
+import EngageEvents
+import RelayConfig
+import WebhookVerification
+
+/// Walks a parsed config once, filling a ``RelayPlan`` and collecting every problem on the way.
+struct PlanBuilder {
+    let document: ConfigDocument
+    let registry: SinkRegistry
+    let environment: [String: String]
+    var plan: RelayPlan
+    var diagnostics: [Diagnostic] = []
+
+    static let topLevelKeys = ["listen", "path", "max-body", "verify", "sink", "route"]
+    static let verifyKeys = ["secret", "public-key", "tolerance"]
+
+    init(document: ConfigDocument, registry: SinkRegistry, environment: [String: String]) {
+        self.document = document
+        self.registry = registry
+        self.environment = environment
+        self.plan = RelayPlan(source: document.source)
+    }
+
+    mutating func build() {
+        var seen: [String: SourceRange] = [:]
+        var routeDirectives: [Directive] = []
+        var verifyBlock: Directive?
+        for directive in document.directives {
+            let key = directive.name.text
+            if ["listen", "path", "max-body", "verify"].contains(key) {
+                if seen[key] != nil {
+                    error("`\(key)` is set more than once", at: directive.name.range, suggestion: "keep one `\(key)` line")
+                    continue
+                }
+                seen[key] = directive.name.range
+            }
+            switch key {
+            case "listen":
+                guard let value = singleValue(directive, usage: "listen HOST:PORT") else { continue }
+                if let address = ConfigValue.socketAddress(value.text) {
+                    plan.listen = ListenAddress(host: address.host, port: address.port)
+                } else {
+                    error(
+                        "`\(value.text)` is not a listen address", at: value.range,
+                        suggestion: "write HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080")
+                }
+            case "path":
+                guard let value = singleValue(directive, usage: "path /webhooks/engage") else { continue }
+                if value.text.hasPrefix("/") && !value.text.contains(where: { $0 == "?" || $0 == "#" || $0 == " " }) {
+                    plan.path = value.text
+                } else {
+                    error("`\(value.text)` is not a URL path", at: value.range, suggestion: "start it with `/`")
+                }
+            case "max-body":
+                guard let value = singleValue(directive, usage: "max-body 1MiB") else { continue }
+                if let size = ConfigValue.byteSize(value.text), size >= 1024, size <= 64 << 20 {
+                    plan.maxBody = size
+                } else {
+                    error(
+                        "`\(value.text)` is not a body size between 1KiB and 64MiB", at: value.range,
+                        suggestion: "write a size such as 512KiB or 1MiB")
+                }
+            case "verify":
+                verifyBlock = directive
+                buildVerify(directive)
+            case "sink":
+                buildSink(directive)
+            case "route":
+                routeDirectives.append(directive)
+            default:
+                unknownKey(directive.name, context: "at the top level", known: Self.topLevelKeys)
+            }
+        }
+        if verifyBlock == nil {
+            error(
+                "no `verify` block: every delivery must be signature-checked", at: .fileStart,
+                suggestion: "add `verify { secret env:ENGAGE_SIGNING_SECRET }`")
+        }
+        buildRoutes(routeDirectives)
+    }
+
+    // MARK: verify
+
+    mutating func buildVerify(_ directive: Directive) {
+        noArguments(directive)
+        guard let block = requireBlock(directive, usage: "verify { secret env:ENGAGE_SIGNING_SECRET }") else { return }
+        var tolerance: SourceRange?
+        for entry in block.directives {
+            switch entry.name.text {
+            case "secret":
+                guard let value = singleValue(entry, usage: "secret env:ENGAGE_SIGNING_SECRET") else { continue }
+                let source = SecretSource(value.text)
+                guard let text = resolve(source, key: "secret", at: value.range) else { continue }
+                do {
+                    plan.verification.secrets.append((source, try WebhookSecret(text)))
+                } catch {
+                    self.error(
+                        "`secret` \(source) is not a valid signing secret: \(error.message)", at: value.range,
+                        suggestion: "copy the `whsec_…` secret from the Engage webhook settings")
+                }
+            case "public-key":
+                guard let value = singleValue(entry, usage: "public-key env:ENGAGE_PUBLIC_KEY") else { continue }
+                let source = SecretSource(value.text)
+                guard let text = resolve(source, key: "public-key", at: value.range) else { continue }
+                do {
+                    plan.verification.publicKeys.append((source, try WebhookPublicKey(text)))
+                } catch {
+                    self.error(
+                        "`public-key` \(source) is not a valid public key: \(error.message)", at: value.range,
+                        suggestion: "use the `whpk_…` key of the endpoint")
+                }
+            case "tolerance":
+                if let previous = tolerance {
+                    error(
+                        "`tolerance` is set more than once", at: entry.name.range,
+                        suggestion: "keep the one at line \(previous.start.line)")
+                    continue
+                }
+                tolerance = entry.name.range
+                guard let value = singleValue(entry, usage: "tolerance 5m") else { continue }
+                if let duration = ConfigValue.duration(value.text), duration >= .seconds(1), duration <= .seconds(86_400) {
+                    plan.verification.tolerance = duration
+                } else {
+                    error(
+                        "`\(value.text)` is not a tolerance between 1s and 1d", at: value.range,
+                        suggestion: "Svix's default is 5m")
+                }
+            default:
+                unknownKey(entry.name, context: "in `verify`", known: Self.verifyKeys)
+            }
+        }
+        if plan.verification.secrets.isEmpty && plan.verification.publicKeys.isEmpty
+            && !diagnostics.contains(where: { $0.severity == .error && directive.range.contains($0.range) })
+        {
+            error(
+                "`verify` has no `secret` or `public-key`", at: directive.name.range,
+                suggestion: "add `secret env:ENGAGE_SIGNING_SECRET`")
+        }
+    }
+
+    // MARK: sinks
+
+    mutating func buildSink(_ directive: Directive) {
+        let usage = "sink NAME KIND { ... }"
+        guard directive.arguments.count == 2, directive.arguments.allSatisfy({ $0.isValue }) else {
+            error("`sink` takes a name and a kind", at: directive.range, suggestion: "write `\(usage)`")
+            return
+        }
+        let name = directive.arguments[0]
+        let kindToken = directive.arguments[1]
+        guard Self.isSinkName(name.text) else {
+            error(
+                "`\(name.text)` is not a sink name", at: name.range,
+                suggestion: "use lowercase letters, digits, `-` and `_`")
+            return
+        }
+        if let previous = plan.sinks.first(where: { $0.name == name.text }) {
+            error(
+                "sink `\(name.text)` is declared twice", at: name.range,
+                suggestion: "the first is at line \(previous.range.start.line); rename one")
+            return
+        }
+        guard let kind = registry[kindToken.text] else {
+            let kinds = registry.kinds.map(\.kind)
+            error(
+                "unknown sink kind `\(kindToken.text)`", at: kindToken.range,
+                suggestion: closestMatch(to: kindToken.text, among: kinds).map { "did you mean `\($0)`?" }
+                    ?? "known kinds: \(kinds.joined(separator: ", "))")
+            return
+        }
+        guard let block = requireBlock(directive, usage: usage) else { return }
+        let errorsBefore = errorCount
+        let options = validateOptions(block, of: kind, sinkName: name.text, nameRange: name.range)
+        guard errorCount == errorsBefore else { return }
+        plan.sinks.append(
+            SinkPlan(
+                name: name.text, kind: kind, configuration: SinkConfiguration(name: name.text, options: options),
+                range: directive.range))
+    }
+
+    mutating func validateOptions(
+        _ block: Block, of kind: SinkRegistry.Entry, sinkName: String, nameRange: SourceRange
+    ) -> SinkOptions {
+        var values: [String: [SinkOptionValue]] = [:]
+        var firstSeen: [String: SourceRange] = [:]
+        for entry in block.directives {
+            let key = entry.name.text
+            guard let option = kind.options.first(where: { $0.name == key }) else {
+                unknownKey(entry.name, context: "in sink `\(sinkName)` (\(kind.kind))", known: kind.options.map(\.name))
+                continue
+            }
+            if entry.block != nil {
+                error("`\(key)` takes no block", at: entry.name.range, suggestion: "write `\(key) VALUE`")
+                continue
+            }
+            if let previous = firstSeen[key], !option.isRepeatable {
+                error(
+                    "`\(key)` is set more than once in sink `\(sinkName)`", at: entry.name.range,
+                    suggestion: "keep the one at line \(previous.start.line)")
+                continue
+            }
+            firstSeen[key] = entry.name.range
+            if let value = optionValue(entry, option: option) {
+                values[key, default: []].append(value)
+            }
+        }
+        for option in kind.options where values[option.name] == nil {
+            if option.isRequired {
+                error(
+                    "sink `\(sinkName)` (\(kind.kind)) needs `\(option.name)`", at: nameRange,
+                    suggestion: "add `\(option.name) \(option.type.placeholder)` inside its block")
+            } else if let text = option.defaultValue,
+                let value = Self.parse(text, as: option.type, environment: environment)
+            {
+                values[option.name] = [value]
+            }
+        }
+        return SinkOptions(values)
+    }
+
+    mutating func optionValue(_ entry: Directive, option: SinkOption) -> SinkOptionValue? {
+        let arguments = entry.arguments
+        if let stray = arguments.first(where: { !$0.isValue }) {
+            error("unexpected `\(stray.text)`", at: stray.range, suggestion: "quote values that contain `,[]()`")
+            return nil
+        }
+        switch option.type {
+        case .words:
+            guard !arguments.isEmpty else {
+                error("`\(option.name)` needs at least one value", at: entry.name.range)
+                return nil
+            }
+            return .words(arguments.map(\.text))
+        case .pair:
+            guard arguments.count == 2 else {
+                error(
+                    "`\(option.name)` takes a name and a value", at: entry.range,
+                    suggestion: "write `\(option.name) NAME VALUE`")
+                return nil
+            }
+            return .pair(name: arguments[0].text, value: arguments[1].text)
+        default:
+            guard arguments.count == 1 else {
+                error(
+                    "`\(option.name)` takes one value (\(option.type))", at: arguments.isEmpty ? entry.name.range : entry.range,
+                    suggestion: arguments.count > 1 ? "quote a value that contains spaces" : nil)
+                return nil
+            }
+            let token = arguments[0]
+            if case .secret = option.type {
+                let source = SecretSource(token.text)
+                return resolve(source, key: option.name, at: token.range).map { .secret(source: source, value: $0) }
+            }
+            if let value = Self.parse(token.text, as: option.type, environment: environment) {
+                return value
+            }
+            var suggestion: String?
+            if case .choice(let words) = option.type {
+                suggestion = closestMatch(to: token.text, among: words).map { "did you mean `\($0)`?" }
+                    ?? "use one of: \(words.joined(separator: ", "))"
+            } else {
+                suggestion = Self.example(for: option.type).map { "write a \(option.type) such as \($0)" }
+            }
+            error("`\(token.text)` is not a valid \(option.type) for `\(option.name)`", at: token.range, suggestion: suggestion)
+            return nil
+        }
+    }
+
+    static func parse(_ text: String, as type: SinkOptionType, environment: [String: String]) -> SinkOptionValue? {
+        switch type {
+        case .string: return .text(text)
+        case .path: return text.isEmpty ? nil : .text(text)
+        case .url: return text.contains("://") && !text.contains(" ") ? .text(text) : nil
+        case .duration: return ConfigValue.duration(text).map { .duration($0) }
+        case .size: return ConfigValue.byteSize(text).map { .size($0) }
+        case .integer(let range):
+            guard let value = ConfigValue.integer(text), range.contains(value) else { return nil }
+            return .integer(value)
+        case .boolean: return ConfigValue.boolean(text).map { .boolean($0) }
+        case .choice(let words): return words.contains(text) ? .text(text) : nil
+        case .secret:
+            let source = SecretSource(text)
+            return (try? source.resolve(environment: environment)).map { .secret(source: source, value: $0) }
+        case .words: return .words([text])
+        case .pair: return nil
+        }
+    }
+
+    static func example(for type: SinkOptionType) -> String? {
+        switch type {
+        case .duration: "250ms, 10s or 5m"
+        case .size: "512KiB or 100MiB"
+        case .integer(let range): "\(range.lowerBound)"
+        case .boolean: "true or false"
+        case .url: "https://host/path"
+        default: nil
+        }
+    }
+
+    static func isSinkName(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.count <= 64
+            && text.utf8.allSatisfy { byte in
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                    || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+            }
+    }
+
+    // MARK: routes
+
+    mutating func buildRoutes(_ directives: [Directive]) {
+        let sinkNames = plan.sinks.map(\.name)
+        let declared = Set(document.directives.filter { $0.name.text == "sink" }.compactMap { $0.arguments.first?.text })
+        var routes: [Route] = []
+        var used = Set<String>()
+        for directive in directives {
+            if directive.block != nil {
+                error("`route` takes no block", at: directive.name.range, suggestion: "write `route PATTERN -> SINK`")
+                continue
+            }
+            guard let arrow = directive.arguments.firstIndex(where: { $0.kind == .word && $0.text == "->" }) else {
+                error(
+                    "`route` needs `->` between event patterns and sinks", at: directive.range,
+                    suggestion: "write `route contact.* -> SINK` with spaces around `->`")
+                continue
+            }
+            let left = Array(directive.arguments[..<arrow])
+            let right = Array(directive.arguments[(arrow + 1)...])
+            let errorsBefore = errorCount
+            var patterns: [EventPattern] = []
+            for token in commaSeparated(left, what: "event pattern", after: directive.name) {
+                guard let pattern = EventPattern(token.text), token.kind == .word else {
+                    error(
+                        "`\(token.text)` is not an event pattern", at: token.range,
+                        suggestion: "use an exact type (contact.created), a prefix glob (contact.*) or *")
+                    continue
+                }
+                checkKnown(pattern, at: token.range)
+                patterns.append(pattern)
+            }
+            var sinks: [String] = []
+            for token in commaSeparated(right, what: "sink name", after: directive.arguments[arrow]) {
+                if declared.contains(token.text) {
+                    if !sinks.contains(token.text) { sinks.append(token.text) }
+                } else {
+                    error(
+                        "route refers to undefined sink `\(token.text)`", at: token.range,
+                        suggestion: closestMatch(to: token.text, among: declared.sorted()).map { "did you mean `\($0)`?" }
+                            ?? "declare it with `sink \(token.text) KIND { ... }`")
+                }
+            }
+            guard errorCount == errorsBefore else { continue }
+            used.formUnion(sinks)
+            routes.append(Route(patterns: patterns, sinks: sinks, range: directive.range))
+        }
+        plan.routes = RouteTable(routes)
+        for sink in plan.sinks where !used.contains(sink.name) && !routes.isEmpty {
+            warning("sink `\(sink.name)` is not used by any route", at: sink.range, suggestion: "add `route * -> \(sink.name)`")
+        }
+        if directives.isEmpty && !sinkNames.isEmpty {
+            let anchor = plan.sinks.first?.range ?? SourceRange.fileStart
+            warning("no `route` lines: no event reaches any sink", at: anchor, suggestion: "add `route * -> \(sinkNames[0])`")
+        }
+    }
+
+    /// Splits `a, b, c`; reports empty items and missing commas.
+    mutating func commaSeparated(_ tokens: [Token], what: String, after anchor: Token) -> [Token] {
+        var items: [Token] = []
+        var expectItem = true
+        var last = anchor
+        for token in tokens {
+            if token.kind == .comma {
+                if expectItem { error("expected a \(what) before `,`", at: token.range) }
+                expectItem = true
+            } else {
+                if !expectItem { error("expected `,` between \(what)s", at: token.range, suggestion: "write `a, b`") }
+                items.append(token)
+                expectItem = false
+            }
+            last = token
+        }
+        if expectItem {
+            error("expected a \(what)", at: SourceRange(start: last.range.end, end: last.range.end))
+        }
+        return items
+    }
+
+    mutating func checkKnown(_ pattern: EventPattern, at range: SourceRange) {
+        switch pattern {
+        case .any:
+            break
+        case .exact(let type) where !type.isKnown:
+            warning(
+                "`\(type)` is not a known Engage event type (it will still be routed)", at: range,
+                suggestion: closestMatch(to: type.rawValue, among: EventType.known.map(\.rawValue))
+                    .map { "did you mean `\($0)`?" })
+        case .prefix where !EventType.known.contains(where: pattern.matches):
+            warning("`\(pattern)` matches no known Engage event type (it will still be routed)", at: range)
+        default:
+            break
+        }
+    }
+
+    // MARK: helpers
+
+    var errorCount: Int { diagnostics.count { $0.severity == .error } }
+
+    mutating func error(_ message: String, at range: SourceRange, suggestion: String? = nil) {
+        diagnostics.append(.error(message, at: range, suggestion: suggestion))
+    }
+
+    mutating func warning(_ message: String, at range: SourceRange, suggestion: String? = nil) {
+        diagnostics.append(.warning(message, at: range, suggestion: suggestion))
+    }
+
+    mutating func unknownKey(_ name: Token, context: String, known: [String]) {
+        error(
+            "unknown key `\(name.text)` \(context)", at: name.range,
+            suggestion: closestMatch(to: name.text, among: known).map { "did you mean `\($0)`?" }
+                ?? "known keys: \(known.joined(separator: ", "))")
+    }
+
+    mutating func singleValue(_ directive: Directive, usage: String) -> Token? {
+        if directive.block != nil {
+            error("`\(directive.name.text)` takes no block", at: directive.name.range, suggestion: "write `\(usage)`")
+            return nil
+        }
+        guard directive.arguments.count == 1, directive.arguments[0].isValue else {
+            error(
+                "`\(directive.name.text)` takes one value", at: directive.arguments.isEmpty ? directive.name.range : directive.range,
+                suggestion: "write `\(usage)`")
+            return nil
+        }
+        return directive.arguments[0]
+    }
+
+    mutating func noArguments(_ directive: Directive) {
+        if let first = directive.arguments.first {
+            error("`\(directive.name.text)` takes no value before its block", at: first.range)
+        }
+    }
+
+    mutating func requireBlock(_ directive: Directive, usage: String) -> Block? {
+        guard let block = directive.block else {
+            error("`\(directive.name.text)` needs a `{ ... }` block", at: directive.range, suggestion: "write `\(usage)`")
+            return nil
+        }
+        return block
+    }
+
+    mutating func resolve(_ source: SecretSource, key: String, at range: SourceRange) -> String? {
+        do {
+            return try source.resolve(environment: environment)
+        } catch {
+            let hint: String? =
+                switch source {
+                case .environment(let name): "set \(name) in the environment, or use file:PATH"
+                case .file: "check the path and its permissions"
+                case .literal: nil
+                }
+            self.error("cannot read `\(key)` from \(source): \(error.message)", at: range, suggestion: hint)
+            return nil
+        }
+    }
+}
+
+extension Token {
+    /// A word or a quoted string (not punctuation).
+    var isValue: Bool { kind == .word || kind == .string }
+}
+
+extension SourceRange {
+    /// An empty range at the very start of a file.
+    static let fileStart = SourceRange(at: SourceLocation(line: 1, column: 1, offset: 0))
+
+    /// Whether `other` lies inside this range.
+    func contains(_ other: SourceRange) -> Bool { start <= other.start && other.end <= end }
+}

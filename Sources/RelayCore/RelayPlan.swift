@@ -1,0 +1,98 @@
+import RelayConfig
+import WebhookVerification
+
+/// A validated configuration: everything `serve` needs, and nothing that failed a check.
+///
+/// Only ``validate(_:registry:environment:)`` makes one, so a running receiver never sees an unchecked config.
+public struct RelayPlan: Sendable {
+    /// The config file the plan was built from.
+    public let source: SourceFile
+    /// The address to listen on.
+    public internal(set) var listen: ListenAddress = ListenAddress(host: "127.0.0.1", port: 8080)
+    /// The ingest path.
+    public internal(set) var path: String = "/webhooks/engage"
+    /// The largest body accepted, in bytes.
+    public internal(set) var maxBody: Int64 = 1 << 20
+    /// How deliveries are authenticated.
+    public internal(set) var verification = VerificationPlan()
+    /// The declared sinks, in config order.
+    public internal(set) var sinks: [SinkPlan] = []
+    /// The routes.
+    public internal(set) var routes = RouteTable([])
+    /// Warnings found while validating (errors prevent a plan).
+    public internal(set) var warnings: [Diagnostic] = []
+
+    init(source: SourceFile) { self.source = source }
+
+    /// Validates a parsed config against the registry's sink kinds, resolving `env:`/`file:` secrets.
+    ///
+    /// Returns the plan when there are no errors, and every diagnostic found (errors and warnings) either way.
+    public static func validate(
+        _ document: ConfigDocument, registry: SinkRegistry, environment: [String: String]
+    ) -> (plan: RelayPlan?, diagnostics: [Diagnostic]) {
+        var builder = PlanBuilder(document: document, registry: registry, environment: environment)
+        builder.build()
+        let diagnostics = builder.diagnostics.sorted { $0.range.start < $1.range.start }
+        guard !diagnostics.contains(where: { $0.severity == .error }) else { return (nil, diagnostics) }
+        var plan = builder.plan
+        plan.warnings = diagnostics
+        return (plan, diagnostics)
+    }
+
+    /// Reads, parses and validates a config file; syntax errors and semantic errors are reported together.
+    public static func load(
+        path: String, registry: SinkRegistry, environment: [String: String]
+    ) throws -> (source: SourceFile, plan: RelayPlan?, diagnostics: [Diagnostic]) {
+        let source = try SourceFile.load(path: path)
+        let parsed = ConfigParser.parse(source)
+        let (plan, diagnostics) = validate(parsed.document, registry: registry, environment: environment)
+        let all = (parsed.diagnostics + diagnostics).sorted { $0.range.start < $1.range.start }
+        return (source, parsed.diagnostics.isEmpty ? plan : nil, all)
+    }
+}
+
+/// A host and port to listen on.
+public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
+    /// The host or address.
+    public var host: String
+    /// The TCP port (0 = any free port).
+    public var port: Int
+
+    /// Creates an address.
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// `host:port`, with brackets around IPv6 hosts.
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// The `verify` block, validated: secrets decoded, tolerance set.
+public struct VerificationPlan: Sendable {
+    /// The HMAC secrets with where each came from (for display; never the value).
+    public internal(set) var secrets: [(source: SecretSource, secret: WebhookSecret)] = []
+    /// The Ed25519 public keys with where each came from.
+    public internal(set) var publicKeys: [(source: SecretSource, key: WebhookPublicKey)] = []
+    /// How far a timestamp may be from now, both ways.
+    public internal(set) var tolerance: Duration = .seconds(SignatureVerifier.defaultTolerance)
+
+    /// A verifier for these settings.
+    public func makeVerifier(clock: WebhookClock = .system) -> SignatureVerifier {
+        SignatureVerifier(
+            secrets: secrets.map(\.secret), publicKeys: publicKeys.map(\.key),
+            toleranceSeconds: tolerance.components.seconds, clock: clock)
+    }
+}
+
+/// One declared sink, validated but not yet built.
+public struct SinkPlan: Sendable {
+    /// The instance name.
+    public var name: String
+    /// The registered kind.
+    public var kind: SinkRegistry.Entry
+    /// The validated options.
+    public var configuration: SinkConfiguration
+    /// Where the sink is declared.
+    public var range: SourceRange
+}

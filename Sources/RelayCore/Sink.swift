@@ -1,0 +1,75 @@
+import EngageEvents
+import Logging
+
+/// A destination for events, such as a file or an HTTP endpoint.
+///
+/// A sink kind is registered under a lowercase noun (``kind``) and declares its ``options`` as data. The engine builds
+/// one instance per `sink NAME KIND { ... }` block from validated options, hands it batches of events, and owns
+/// retries, backoff and concurrency: a sink never sleeps or retries on its own.
+public protocol Sink: Sendable {
+    /// The lowercase noun that names this kind in a config (`file`, `http`, …).
+    static var kind: String { get }
+    /// One line describing the kind, for `engage-relay sinks` and the docs.
+    static var summary: String { get }
+    /// The options a `sink` block of this kind accepts.
+    static var options: [SinkOption] { get }
+
+    /// Builds the sink from validated options; may do I/O (open files, connect) and throw a clear error.
+    init(configuration: SinkConfiguration, context: SinkContext) throws
+
+    /// Delivers a batch; returns one outcome per event, in batch order. Throwing means "retry the whole batch".
+    func deliver(_ batch: [EngageEvent]) async throws -> [DeliveryOutcome]
+
+    /// Flushes and releases resources; called once on shutdown.
+    func close() async throws
+}
+
+extension Sink {
+    /// Nothing to release by default.
+    public func close() async throws {}
+}
+
+/// What became of one event handed to a sink.
+public enum DeliveryOutcome: Sendable, Equatable {
+    /// The event is safely at its destination.
+    case delivered
+    /// Try again later, after `after` when the destination said so.
+    case retry(reason: String, after: Duration? = nil)
+    /// The destination refused the event for good; it becomes a dead letter.
+    case failed(reason: String)
+}
+
+/// The name and validated options of one `sink` block.
+public struct SinkConfiguration: Sendable {
+    /// The instance name from the config (`sink NAME KIND`).
+    public var name: String
+    /// The validated options, defaults applied.
+    public var options: SinkOptions
+
+    /// Creates a configuration.
+    public init(name: String, options: SinkOptions) {
+        self.name = name
+        self.options = options
+    }
+}
+
+/// What a sink receives from the engine besides its options.
+public struct SinkContext: Sendable {
+    /// A logger with `relay.sink` set; never log bodies or secrets.
+    public var logger: Logger
+
+    /// Creates a context.
+    public init(logger: Logger) { self.logger = logger }
+}
+
+/// A sink could not be built or used; the message says what to do.
+public struct SinkError: Error, Sendable, CustomStringConvertible {
+    /// What went wrong and how to fix it.
+    public var message: String
+
+    /// Creates an error with a message.
+    public init(_ message: String) { self.message = message }
+
+    /// The message.
+    public var description: String { message }
+}

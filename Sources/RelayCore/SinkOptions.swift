@@ -1,0 +1,100 @@
+import RelayConfig
+
+/// The validated options of one sink, defaults applied.
+public struct SinkOptions: Sendable {
+    private var values: [String: [SinkOptionValue]]
+
+    /// Creates options from validated values.
+    public init(_ values: [String: [SinkOptionValue]] = [:]) { self.values = values }
+
+    /// Every value given for `name` (more than one for repeatable options).
+    public func all(_ name: String) -> [SinkOptionValue] { values[name] ?? [] }
+
+    /// The first value given for `name`.
+    public subscript(name: String) -> SinkOptionValue? { values[name]?.first }
+
+    /// The text of a string, path, URL or choice option.
+    public func text(_ name: String) -> String? {
+        if case .text(let text)? = self[name] { return text }
+        return nil
+    }
+
+    /// A duration option.
+    public func duration(_ name: String) -> Duration? {
+        if case .duration(let duration)? = self[name] { return duration }
+        return nil
+    }
+
+    /// A size option, in bytes.
+    public func size(_ name: String) -> Int64? {
+        if case .size(let size)? = self[name] { return size }
+        return nil
+    }
+
+    /// An integer option.
+    public func integer(_ name: String) -> Int? {
+        if case .integer(let value)? = self[name] { return value }
+        return nil
+    }
+
+    /// A boolean option.
+    public func boolean(_ name: String) -> Bool? {
+        if case .boolean(let value)? = self[name] { return value }
+        return nil
+    }
+
+    /// The resolved value of a secret option.
+    public func secret(_ name: String) -> String? {
+        if case .secret(_, let value)? = self[name] { return value }
+        return nil
+    }
+
+    /// A words option.
+    public func words(_ name: String) -> [String]? {
+        if case .words(let words)? = self[name] { return words }
+        return nil
+    }
+
+    /// Every `NAME VALUE` pair given for a repeatable pair option.
+    public func pairs(_ name: String) -> [(name: String, value: String)] {
+        all(name).compactMap {
+            if case .pair(let key, let value) = $0 { return (key, value) }
+            return nil
+        }
+    }
+
+    /// The options as `key value` text with secrets shown by source only, for `check` and logs.
+    public var redactedSummary: String {
+        values.keys.sorted().flatMap { key in
+            values[key, default: []].map { "\(key)=\($0.redactedText)" }
+        }.joined(separator: " ")
+    }
+}
+
+extension SinkOptionValue {
+    /// The value as config text, with secrets replaced by their source (`env:NAME`).
+    public var redactedText: String {
+        switch self {
+        case .text(let text): text
+        case .duration(let duration): duration.configText
+        case .size(let size): "\(size)B"
+        case .integer(let value): "\(value)"
+        case .boolean(let value): "\(value)"
+        case .secret(let source, _): source.description
+        case .words(let words): words.joined(separator: " ")
+        case .pair(let name, let value): "\(name) \(value)"
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in the config language's largest exact unit (`300s` → `5m`).
+    public var configText: String {
+        let milliseconds = components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+        for (unit, size) in [("d", Int64(86_400_000)), ("h", 3_600_000), ("m", 60_000), ("s", 1000)]
+        where milliseconds >= size && milliseconds % size == 0 {
+            return "\(milliseconds / size)\(unit)"
+        }
+        return "\(milliseconds)ms"
+    }
+}

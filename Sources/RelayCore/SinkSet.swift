@@ -1,0 +1,76 @@
+import EngageEvents
+import Logging
+
+/// The built sinks of a plan, by name.
+public struct SinkSet: Sendable {
+    /// The sinks in config order.
+    public let sinks: [(name: String, sink: any Sink)]
+
+    /// Builds every sink of the plan; the first failure is thrown after closing the ones already built.
+    public static func build(_ plan: RelayPlan, logger: Logger) async throws -> SinkSet {
+        var built: [(name: String, sink: any Sink)] = []
+        for declaration in plan.sinks {
+            var sinkLogger = logger
+            sinkLogger[metadataKey: "relay.sink"] = .string(declaration.name)
+            do {
+                built.append((declaration.name, try declaration.kind.make(declaration.configuration, SinkContext(logger: sinkLogger))))
+            } catch {
+                await SinkSet(sinks: built).close(logger: logger)
+                throw error
+            }
+        }
+        return SinkSet(sinks: built)
+    }
+
+    /// Creates a set from built sinks.
+    public init(sinks: [(name: String, sink: any Sink)]) { self.sinks = sinks }
+
+    /// The sink called `name`.
+    public subscript(name: String) -> (any Sink)? { sinks.first { $0.name == name }?.sink }
+
+    /// Closes every sink, logging (not throwing) failures so every sink gets its chance.
+    public func close(logger: Logger) async {
+        for (name, sink) in sinks {
+            do {
+                try await sink.close()
+            } catch {
+                logger.error("sink close failed", metadata: ["relay.sink": .string(name), "relay.error": "\(error)"])
+            }
+        }
+    }
+}
+
+/// Delivers each event to its sinks before the sender is answered (no spool: a failure asks the sender to retry).
+public struct DirectDelivery: EventIntake {
+    private let sinks: SinkSet
+    private let logger: Logger
+
+    /// Creates direct delivery over built sinks.
+    public init(sinks: SinkSet, logger: Logger) {
+        self.sinks = sinks
+        self.logger = logger
+    }
+
+    /// Delivers to every named sink in turn; any failure means the sender must retry.
+    public func accept(_ event: EngageEvent, sinks names: [String]) async throws(IntakeError) -> IntakeReceipt {
+        for name in names {
+            guard let sink = sinks[name] else { throw IntakeError("sink `\(name)` is not running") }
+            let outcome: DeliveryOutcome
+            do {
+                outcome = try await sink.deliver([event]).first ?? .retry(reason: "sink returned no outcome")
+            } catch {
+                outcome = .retry(reason: "\(error)")
+            }
+            guard outcome == .delivered else {
+                logger.warning(
+                    "delivery failed",
+                    metadata: [
+                        "relay.sink": .string(name), "relay.event.id": .string(event.id),
+                        "relay.event.type": .string(event.type.rawValue), "relay.error": "\(outcome)",
+                    ])
+                throw IntakeError("sink `\(name)` did not take the event")
+            }
+        }
+        return .accepted
+    }
+}

@@ -1,0 +1,123 @@
+import EngageEvents
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import RelayCore
+import WebhookVerification
+
+/// Answers every HTTP request: the ingest path, `/healthz`, and precise errors for everything else.
+///
+/// The ingest path runs, in order: size cap, signature, envelope decode, routing, intake; only then `204`.
+public struct IngestResponder: HTTPResponder {
+    /// The request context.
+    public typealias Context = IngestContext
+
+    let path: String
+    let maxBody: Int
+    let verifier: SignatureVerifier
+    let routes: RouteTable
+    let intake: any EventIntake
+    let logger: Logger
+
+    /// Creates a responder for a validated plan and an intake.
+    public init(plan: RelayPlan, verifier: SignatureVerifier, intake: any EventIntake, logger: Logger) {
+        self.path = plan.path
+        self.maxBody = Int(plan.maxBody)
+        self.verifier = verifier
+        self.routes = plan.routes
+        self.intake = intake
+        self.logger = logger
+    }
+
+    /// Routes a request by path and method.
+    public func respond(to request: Request, context: IngestContext) async throws -> Response {
+        let requestPath = request.uri.path
+        if requestPath == path {
+            guard request.method == .post else { return Self.response(for: .methodNotAllowed, allow: "POST") }
+            do {
+                return try await ingest(request, context: context)
+            } catch let refusal as Refusal {
+                logger.notice(
+                    "delivery refused",
+                    metadata: ["relay.reason": .string(refusal.code), "relay.source": .string(context.sourceText)])
+                return Self.response(for: refusal)
+            }
+        }
+        if requestPath == "/healthz" {
+            guard request.method == .get || request.method == .head else {
+                return Self.response(for: .methodNotAllowed, allow: "GET, HEAD")
+            }
+            return Self.json(.ok, #"{"status":"ok"}"#)
+        }
+        return Self.response(for: .notFound)
+    }
+
+    func ingest(_ request: Request, context: IngestContext) async throws -> Response {
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxBody {
+            throw Refusal.bodyTooLarge
+        }
+        let body = try await readBody(request)
+        let headers = WebhookHeaders(fields: request.headers.lazy.map { (name: $0.name.canonicalName, value: $0.value) })
+        let delivery: VerifiedDelivery
+        do {
+            delivery = try verifier.verify(headers: headers, body: body)
+        } catch {
+            throw Refusal.verification(error)
+        }
+        let event: EngageEvent
+        do {
+            event = try EngageEvent(decoding: delivery.body, messageId: delivery.messageId, receivedAt: Date())
+        } catch {
+            logger.warning(
+                "authentic delivery is not an Engage envelope",
+                metadata: ["relay.message.id": .string(delivery.messageId), "relay.reason": .string(error.code.rawValue)])
+            throw Refusal.invalidBody
+        }
+        let sinks = routes.match(event)
+        var eventLogger = logger
+        eventLogger[metadataKey: "relay.event.id"] = .string(event.id)
+        eventLogger[metadataKey: "relay.event.type"] = .string(event.type.rawValue)
+        guard !sinks.isEmpty else {
+            eventLogger.debug("event matched no route")
+            return Response(status: .noContent)
+        }
+        do {
+            _ = try await intake.accept(event, sinks: sinks)
+        } catch {
+            eventLogger.warning("event not accepted", metadata: ["relay.error": .string(error.message)])
+            throw Refusal(.serviceUnavailable, "unavailable", retryAfterSeconds: error.retryAfter.components.seconds)
+        }
+        eventLogger.debug("event accepted", metadata: ["relay.sinks": .string(sinks.joined(separator: ","))])
+        return Response(status: .noContent)
+    }
+
+    /// Reads the body, refusing as soon as it grows past the cap (nothing beyond it is buffered).
+    func readBody(_ request: Request) async throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        for try await chunk in request.body {
+            guard bytes.count + chunk.readableBytes <= maxBody else { throw Refusal.bodyTooLarge }
+            bytes.append(contentsOf: chunk.readableBytesView)
+        }
+        return bytes
+    }
+
+    static func response(for refusal: Refusal, allow: String? = nil) -> Response {
+        var response = json(refusal.status, #"{"error":"\#(refusal.code)"}"#)
+        if let allow { response.headers[.allow] = allow }
+        if let seconds = refusal.retryAfterSeconds { response.headers[.retryAfter] = String(max(1, seconds)) }
+        return response
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ text: String) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+}
+
+extension IngestContext {
+    /// The peer address for logs (`-` when unknown).
+    var sourceText: String { remoteAddress?.ipAddress ?? "-" }
+}

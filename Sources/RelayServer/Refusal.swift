@@ -1,0 +1,36 @@
+import HTTPTypes
+import WebhookVerification
+
+/// A request the receiver answers with an error: the HTTP status and the short JSON code, and nothing from the request.
+public struct Refusal: Error, Sendable, Equatable {
+    /// The response status.
+    public let status: HTTPResponse.Status
+    /// The stable snake_case code sent as `{"error": code}` and used as the log reason.
+    public let code: String
+    /// Seconds for `Retry-After`, when the sender should come back.
+    public var retryAfterSeconds: Int64?
+
+    /// Creates a refusal.
+    public init(_ status: HTTPResponse.Status, _ code: String, retryAfterSeconds: Int64? = nil) {
+        self.status = status
+        self.code = code
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+
+    /// Not a path this receiver serves.
+    public static let notFound = Refusal(.notFound, "not_found")
+    /// A served path, the wrong method.
+    public static let methodNotAllowed = Refusal(.methodNotAllowed, "method_not_allowed")
+    /// The body is larger than `max-body`.
+    public static let bodyTooLarge = Refusal(.contentTooLarge, "body_too_large")
+    /// Authentic, but not an Engage envelope.
+    public static let invalidBody = Refusal(.badRequest, "invalid_body")
+
+    /// The status for a verification failure: 400 for missing or malformed headers, 401 for a wrong signature or time.
+    public static func verification(_ error: VerificationError) -> Refusal {
+        switch error.code {
+        case .missingHeaders, .malformedHeaders: Refusal(.badRequest, error.code.rawValue)
+        default: Refusal(.unauthorized, error.code.rawValue)
+        }
+    }
+}

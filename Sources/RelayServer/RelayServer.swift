@@ -1,0 +1,25 @@
+import Hummingbird
+import Logging
+import NIOCore
+import RelayCore
+import WebhookVerification
+
+/// The receiver's HTTP application for a validated plan.
+public enum RelayServer {
+    /// Builds the Hummingbird application; `onListening` receives the bound address (useful with port 0).
+    public static func application(
+        plan: RelayPlan, verifier: SignatureVerifier, intake: any EventIntake, logger: Logger,
+        onListening: @escaping @Sendable (ListenAddress) async -> Void = { _ in }
+    ) -> Application<IngestResponder> {
+        let responder = IngestResponder(plan: plan, verifier: verifier, intake: intake, logger: logger)
+        let host = plan.listen.host
+        return Application(
+            responder: responder,
+            configuration: ApplicationConfiguration(address: .hostname(host, port: plan.listen.port), serverName: nil),
+            onServerRunning: { channel in
+                await onListening(ListenAddress(host: host, port: channel.localAddress?.port ?? plan.listen.port))
+            },
+            logger: logger
+        )
+    }
+}

@@ -1,0 +1,3 @@
+import EngageRelay
+
+await EngageRelayCommand.main(registry: .builtIn)

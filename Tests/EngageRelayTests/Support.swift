@@ -1,0 +1,180 @@
+import AsyncHTTPClient
+import EngageRelay
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import RelayTesting
+
+/// Files in this target's Fixtures folder. The `engage/` bodies are copies of the project's shared Engage samples
+/// (one body per event type, `INDEX.json` says which are documented shapes); the Python scripts are test peers.
+enum Fixtures {
+    static let folder = Bundle.module.resourceURL!.appendingPathComponent("Fixtures")
+
+    static func url(_ name: String) -> URL { folder.appendingPathComponent(name) }
+
+    /// Every sample Engage body, by file name.
+    static func engageBodies() throws -> [(name: String, body: [UInt8])] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: url("engage").path)
+            .filter { $0.hasSuffix(".json") && $0 != "INDEX.json" }.sorted()
+        return try names.map { ($0, Array(try Data(contentsOf: url("engage/\($0)")))) }
+    }
+}
+
+/// The svix-canonical test secret from the official Svix vectors.
+let testSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+/// A request signed by the official Python `svix` library.
+struct SignedRequest {
+    var messageId: String
+    var timestamp: Int64
+    var body: [UInt8]
+    var signature: String
+
+    func headers(style: String = "svix") -> [(String, String)] {
+        [("\(style)-id", messageId), ("\(style)-timestamp", String(timestamp)), ("\(style)-signature", signature)]
+    }
+}
+
+enum PythonSvix {
+    /// Signs bodies with the official `svix` package in one Python process.
+    static func sign(
+        _ bodies: [[UInt8]], secret: String = testSecret, timestamp: Int64 = Int64(Date().timeIntervalSince1970)
+    ) throws -> [SignedRequest] {
+        let requests = bodies.map { body in
+            (id: "msg_" + UUID().uuidString.replacingOccurrences(of: "-", with: ""), body: body)
+        }
+        let input: [[String: Any]] = requests.map {
+            ["secret": secret, "msg_id": $0.id, "timestamp": timestamp, "body": String(decoding: $0.body, as: UTF8.self)]
+        }
+        let output = try ChildProcess.run(
+            "python3", [Fixtures.url("svix_sign.py").path], stdin: try JSONSerialization.data(withJSONObject: input))
+        guard output.status == 0, let signatures = try JSONSerialization.jsonObject(with: output.stdout) as? [String],
+            signatures.count == bodies.count
+        else {
+            throw TestFailure("svix_sign.py failed (is `svix` installed? scripts/test installs it): \(output.stderrText)")
+        }
+        return zip(requests, signatures).map {
+            SignedRequest(messageId: $0.0.id, timestamp: timestamp, body: $0.0.body, signature: $0.1)
+        }
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Runs a child process to completion, collecting its output.
+enum ChildProcess {
+    struct Output {
+        var status: Int32
+        var stdout: Data
+        var stderr: Data
+        var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+        var stderrText: String { String(decoding: stderr, as: UTF8.self) }
+    }
+
+    static func run(
+        _ executable: String, _ arguments: [String], stdin: Data? = nil, cwd: URL? = nil,
+        environment: [String: String]? = nil
+    ) throws -> Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [executable] + arguments
+        if let cwd { process.currentDirectoryURL = cwd }
+        if let environment { process.environment = environment }
+        let input = Pipe()
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(stdin) }
+        try input.fileHandleForWriting.close()
+        let stdoutData = output.fileHandleForReading.readDataToEndOfFile()
+        let stderrData = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Output(status: process.terminationStatus, stdout: stdoutData, stderr: stderrData)
+    }
+}
+
+/// The `engage-relay` executable built beside the test bundle.
+enum RelayBinary {
+    static var url: URL {
+        var folder = Bundle.module.bundleURL.deletingLastPathComponent()
+        for _ in 0..<3 {
+            let candidate = folder.appendingPathComponent("engage-relay")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            folder = folder.deletingLastPathComponent()
+        }
+        return Bundle.module.bundleURL.deletingLastPathComponent().appendingPathComponent("engage-relay")
+    }
+}
+
+/// A receiver running in this process on a loopback port, with its logs captured at trace level.
+struct RunningRelay {
+    let port: Int
+    let path: String
+    let folder: URL
+    let logs: CapturedLogs
+
+    var url: String { "http://127.0.0.1:\(port)\(path)" }
+
+    /// Writes `config` into a fresh folder (paths in it are relative to that folder), runs a receiver and calls `body`.
+    static func with(
+        config: String, environment: [String: String] = ["ENGAGE_SIGNING_SECRET": testSecret],
+        clock: WebhookClock = .system, _ body: (RunningRelay) async throws -> Void
+    ) async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("relay-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let configText = config.replacingOccurrences(of: "$DIR", with: folder.path)
+        let configURL = folder.appendingPathComponent("relay.conf")
+        try configText.write(to: configURL, atomically: true, encoding: .utf8)
+        let loaded = try RelayPlan.load(path: configURL.path, registry: .builtIn, environment: environment)
+        guard let plan = loaded.plan else {
+            throw TestFailure(DiagnosticFormatter.format(loaded.diagnostics, source: loaded.source, summary: true))
+        }
+        let logs = CapturedLogs()
+        let runtime = try await RelayRuntime(plan: plan, logger: logs.logger(label: "engage-relay"))
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await runtime.run(shutdownSignals: [], clock: clock) { address in continuation.yield(address.port) }
+            }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw TestFailure("the receiver did not start") }
+            try await body(RunningRelay(port: port, path: plan.path, folder: folder, logs: logs))
+            group.cancelAll()
+        }
+    }
+
+    /// POSTs a body with headers; returns the status and response body text.
+    func post(
+        _ body: [UInt8], headers: [(String, String)], path: String? = nil, method: HTTPMethod = .POST
+    ) async throws -> (status: Int, body: String, headers: HTTPHeaders) {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path ?? self.path)")
+        request.method = method
+        request.headers.add(name: "content-type", value: "application/json")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if method == .POST || method == .PUT { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let reply = try await response.body.collect(upTo: 1 << 20)
+        return (Int(response.status.code), String(buffer: reply), response.headers)
+    }
+
+    /// The JSON objects written to a file sink's output (relative to the config folder).
+    func lines(_ file: String) throws -> [[String: Any]] {
+        let url = folder.appendingPathComponent(file)
+        guard FileManager.default.fileExists(atPath: url.path) else { return [] }
+        let text = try String(contentsOf: url, encoding: .utf8)
+        guard text.isEmpty || text.hasSuffix("\n") else { throw TestFailure("\(file) ends with a torn line") }
+        return try text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map {
+            guard let object = try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] else {
+                throw TestFailure("a line of \(file) is not a JSON object")
+            }
+            return object
+        }
+    }
+}
