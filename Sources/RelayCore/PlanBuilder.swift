@@ -322,9 +322,14 @@ struct PlanBuilder {
                     suggestion: "write `route contact.* -> SINK` with spaces around `->`")
                 continue
             }
-            let left = Array(directive.arguments[..<arrow])
+            var left = Array(directive.arguments[..<arrow])
             let right = Array(directive.arguments[(arrow + 1)...])
             let errorsBefore = errorCount
+            var filter: RouteFilter?
+            if let whereIndex = left.firstIndex(where: { $0.kind == .word && $0.text == "where" }) {
+                filter = buildFilter(Array(left[(whereIndex + 1)...]), after: left[whereIndex], before: directive.arguments[arrow])
+                left = Array(left[..<whereIndex])
+            }
             var patterns: [EventPattern] = []
             for token in commaSeparated(left, what: "event pattern", after: directive.name) {
                 guard let pattern = EventPattern(token.text), token.kind == .word else {
@@ -349,7 +354,7 @@ struct PlanBuilder {
             }
             guard errorCount == errorsBefore else { continue }
             used.formUnion(sinks)
-            routes.append(Route(patterns: patterns, sinks: sinks, range: directive.range))
+            routes.append(Route(patterns: patterns, filter: filter, sinks: sinks, range: directive.range))
         }
         plan.routes = RouteTable(routes)
         for sink in plan.sinks where !used.contains(sink.name) && !routes.isEmpty {
@@ -359,6 +364,20 @@ struct PlanBuilder {
             let anchor = plan.sinks.first?.range ?? SourceRange.fileStart
             warning("no `route` lines: no event reaches any sink", at: anchor, suggestion: "add `route * -> \(sinkNames[0])`")
         }
+    }
+
+    /// Compiles the text between `where` and `->`, read again from the source so operators may touch operands.
+    mutating func buildFilter(_ tokens: [Token], after whereToken: Token, before arrow: Token) -> RouteFilter? {
+        let text = document.source.text
+        let utf8 = text.utf8
+        let startOffset = tokens.first?.range.start.offset ?? whereToken.range.end.offset
+        let endOffset = tokens.last?.range.end.offset ?? arrow.range.start.offset
+        let start = tokens.first?.range.start ?? whereToken.range.end
+        let lower = utf8.index(utf8.startIndex, offsetBy: startOffset)
+        let upper = utf8.index(utf8.startIndex, offsetBy: max(startOffset, endOffset))
+        let (filter, problems) = FilterParser.parse(text[lower..<upper], at: start)
+        diagnostics.append(contentsOf: problems)
+        return filter
     }
 
     /// Splits `a, b, c`; reports empty items and missing commas.

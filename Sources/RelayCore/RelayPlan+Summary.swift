@@ -1,3 +1,4 @@
+import EngageEvents
 import RelayConfig
 
 extension RelayPlan {
@@ -22,7 +23,9 @@ extension RelayPlan {
         }
         lines.append("")
         lines.append("routes")
-        let patterns = routes.routes.map { $0.patterns.map(\.description).joined(separator: ", ") }
+        let patterns = routes.routes.map { route in
+            route.patterns.map(\.description).joined(separator: ", ") + (route.filter.map { " where \($0)" } ?? "")
+        }
         let patternWidth = patterns.map(\.count).max() ?? 0
         for (index, route) in routes.routes.enumerated() {
             lines.append(
@@ -30,7 +33,32 @@ extension RelayPlan {
                     + route.sinks.joined(separator: ", "))
         }
         if routes.routes.isEmpty { lines.append("  (none)") }
+        lines.append("")
+        lines.append(contentsOf: reachMatrix)
         return lines.joined(separator: "\n")
+    }
+
+    /// Which sinks each known event type reaches; `?` marks a sink reached only through a `where` filter.
+    var reachMatrix: [String] {
+        func reach(_ matches: (Route) -> Bool) -> String {
+            var sinks: [(name: String, conditional: Bool)] = []
+            for route in routes.routes where matches(route) {
+                for sink in route.sinks {
+                    if let index = sinks.firstIndex(where: { $0.name == sink }) {
+                        sinks[index].conditional = sinks[index].conditional && route.filter != nil
+                    } else {
+                        sinks.append((sink, route.filter != nil))
+                    }
+                }
+            }
+            return sinks.isEmpty ? "-" : sinks.map { $0.name + ($0.conditional ? "?" : "") }.joined(separator: ", ")
+        }
+        let rows = EventType.known.map { type in
+            (type.rawValue, reach { route in route.patterns.contains { $0.matches(type) } })
+        } + [("(other types)", reach { route in route.patterns.contains(.any) })]
+        let width = rows.map(\.0.count).max() ?? 0
+        return ["reach (? = only when the route's `where` filter holds)"]
+            + rows.map { "  " + $0.0.padded(to: width) + "  " + $0.1 }
     }
 
     static func sizeText(_ bytes: Int64) -> String {

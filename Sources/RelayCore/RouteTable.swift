@@ -5,21 +5,24 @@ import RelayConfig
 public struct Route: Sendable {
     /// The patterns; an event matches when any matches.
     public var patterns: [EventPattern]
+    /// The `where` filter, when the route has one.
+    public var filter: RouteFilter?
     /// The sink names, in the order written.
     public var sinks: [String]
     /// Where the route is written, for diagnostics.
     public var range: SourceRange?
 
     /// Creates a route.
-    public init(patterns: [EventPattern], sinks: [String], range: SourceRange? = nil) {
+    public init(patterns: [EventPattern], filter: RouteFilter? = nil, sinks: [String], range: SourceRange? = nil) {
         self.patterns = patterns
+        self.filter = filter
         self.sinks = sinks
         self.range = range
     }
 
-    /// Whether the event's type matches one of the patterns.
+    /// Whether the event's type matches one of the patterns and the filter (if any) holds.
     public func matches(_ event: EngageEvent) -> Bool {
-        patterns.contains { $0.matches(event.type) }
+        patterns.contains { $0.matches(event.type) } && (filter?.evaluate(event) ?? true)
     }
 }
 

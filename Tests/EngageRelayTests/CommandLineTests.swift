@@ -63,7 +63,7 @@ import Testing
         let sent = try ChildProcess.run(
             RelayBinary.url.path,
             [
-                "send", Fixtures.url("engage/loyalty.addPoints.json").path, "--url", "http://127.0.0.1:\(port)/hook",
+                "send", Fixtures.events.appendingPathComponent("loyalty.addPoints.json").path, "--url", "http://127.0.0.1:\(port)/hook",
                 "--secret", "env:ENGAGE_RELAY_TEST_SECRET", "--header-style", headerStyle,
             ],
             environment: environment)

@@ -44,7 +44,7 @@ import Testing
     }
 
     @Test func refusedDeliveriesGetTheDocumentedStatusAndWriteNothing() async throws {
-        let body = try Fixtures.engageBodies().first { $0.name == "contact.created.json" }!.body
+        let body = try Fixtures.engageBody("contact.created.json")
         let good = try PythonSvix.sign([body])[0]
         let wrongSecret = try PythonSvix.sign([body], secret: "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD")[0]
         let stale = try PythonSvix.sign([body], timestamp: Int64(Date().timeIntervalSince1970) - 301)[0]

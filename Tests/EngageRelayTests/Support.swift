@@ -6,18 +6,26 @@ import NIOCore
 import NIOHTTP1
 import RelayTesting
 
-/// Files in this target's Fixtures folder. The `engage/` bodies are copies of the project's shared Engage samples
-/// (one body per event type, `INDEX.json` says which are documented shapes); the Python scripts are test peers.
+/// Files in this target's Fixtures folder (configs, golden outputs, Python test peers) and the sample bodies in
+/// `examples/events/` (one Engage body per event type).
 enum Fixtures {
     static let folder = Bundle.module.resourceURL!.appendingPathComponent("Fixtures")
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let events = repository.appendingPathComponent("examples/events")
 
     static func url(_ name: String) -> URL { folder.appendingPathComponent(name) }
 
     /// Every sample Engage body, by file name.
     static func engageBodies() throws -> [(name: String, body: [UInt8])] {
-        let names = try FileManager.default.contentsOfDirectory(atPath: url("engage").path)
+        let names = try FileManager.default.contentsOfDirectory(atPath: events.path)
             .filter { $0.hasSuffix(".json") && $0 != "INDEX.json" }.sorted()
-        return try names.map { ($0, Array(try Data(contentsOf: url("engage/\($0)")))) }
+        return try names.map { ($0, Array(try Data(contentsOf: events.appendingPathComponent($0)))) }
+    }
+
+    /// One sample body.
+    static func engageBody(_ name: String) throws -> [UInt8] {
+        Array(try Data(contentsOf: events.appendingPathComponent(name)))
     }
 }
 
