@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         .target(name: "EngageEvents", swiftSettings: strict),
@@ -47,6 +48,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "RelaySpoolSQLite",
+            dependencies: [
+                "RelayCore", "EngageEvents",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -72,6 +82,7 @@ let package = Package(
             name: "EngageRelay",
             dependencies: [
                 "EngageEvents", "WebhookVerification", "RelayConfig", "RelayCore", "RelayFileSink", "RelayServer",
+                "RelaySpoolSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -84,6 +95,24 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(name: "engage-relay", dependencies: ["EngageRelay"], swiftSettings: strict),
+        .executableTarget(
+            name: "relay-bench",
+            dependencies: ["EngageEvents", "RelayConfig", "RelayCore", "WebhookVerification"],
+            path: "benchmarks/Sources/relay-bench",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "relay-load",
+            dependencies: [
+                "WebhookVerification",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "benchmarks/Sources/relay-load",
+            swiftSettings: strict
+        ),
         .target(
             name: "RelayTesting",
             dependencies: ["RelayCore", "WebhookVerification", .product(name: "Logging", package: "swift-log")],
@@ -100,6 +129,15 @@ let package = Package(
         .testTarget(name: "RelayConfigTests", dependencies: ["RelayConfig"], swiftSettings: strict),
         .testTarget(name: "RelayCoreTests", dependencies: ["RelayCore", "RelayTesting"], swiftSettings: strict),
         .testTarget(
+            name: "RelaySpoolSQLiteTests",
+            dependencies: [
+                "RelaySpoolSQLite", "RelayCore", "EngageEvents",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "RelayFileSinkTests",
             dependencies: ["RelayFileSink", "RelayTesting", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
@@ -107,7 +145,7 @@ let package = Package(
         .testTarget(
             name: "EngageRelayTests",
             dependencies: [
-                "EngageRelay", "RelayTesting",
+                "EngageRelay", "RelayTesting", "RelaySpoolSQLite",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,42 +1,105 @@
+import Foundation
 import Hummingbird
 import Logging
 import RelayCore
 import RelayServer
+import RelaySpoolSQLite
 import ServiceLifecycle
 import UnixSignals
 import WebhookVerification
 
-/// A receiver assembled from a plan: sinks built, verifier ready, HTTP server not yet started.
+/// A receiver assembled from a plan: spool open, in-flight deliveries recovered, sinks built, dispatcher ready.
 public struct RelayRuntime: Sendable {
     /// The plan it runs.
     public let plan: RelayPlan
+    let spool: SQLiteSpool
     let sinks: SinkSet
     let logger: Logger
 
-    /// Builds the sinks of `plan` (opening files, connecting); throws a clear error when one cannot start.
+    /// Opens the spool and builds the sinks of `plan`; throws a clear error when either cannot start.
     public init(plan: RelayPlan, logger: Logger) async throws {
         self.plan = plan
         self.logger = logger
-        self.sinks = try await SinkSet.build(plan, logger: logger)
+        let spool = try Self.openSpool(plan.spool, logger: logger)
+        do {
+            let recovered = try await spool.recover(now: Date())
+            if recovered > 0 {
+                logger.notice("deliveries in flight at the last stop are pending again", metadata: ["relay.count": "\(recovered)"])
+            }
+            self.sinks = try await SinkSet.build(plan, logger: logger)
+        } catch {
+            try? await spool.close()
+            throw error
+        }
+        self.spool = spool
     }
 
-    /// Serves until SIGTERM or SIGINT (or `shutdownSignals` are empty and the task is cancelled), then closes sinks.
+    /// Opens the spool named by a plan.
+    static func openSpool(_ plan: SpoolPlan, logger: Logger) throws(SpoolError) -> SQLiteSpool {
+        try SQLiteSpool(
+            path: plan.path, commitMode: SQLiteSpool.CommitMode(rawValue: plan.commit) ?? .grouped,
+            maxQueuedAppends: plan.maxQueue, maxSize: plan.maxSize, logger: logger)
+    }
+
+    /// Serves until SIGTERM or SIGINT (or until cancelled), then drains: new requests get 503, in-flight requests
+    /// finish, the dispatcher finishes its current batches (up to `shutdownTimeout`), sinks and spool close.
     public func run(
         shutdownSignals: [UnixSignal] = [.sigterm, .sigint],
+        shutdownTimeout: Duration = .seconds(30),
         clock: WebhookClock = .system,
         onListening: @escaping @Sendable (ListenAddress) async -> Void = { _ in }
     ) async throws {
+        let dispatcher = Dispatcher(
+            spool: spool, sinks: sinks, policies: Dictionary(uniqueKeysWithValues: plan.sinks.map { ($0.name, $0.delivery) }),
+            logger: logger)
+        let drain = DrainState()
         let app = RelayServer.application(
             plan: plan, verifier: plan.verification.makeVerifier(clock: clock),
-            intake: DirectDelivery(sinks: sinks, logger: logger), logger: logger, onListening: onListening)
-        let group = ServiceGroup(
-            configuration: .init(services: [app], gracefulShutdownSignals: shutdownSignals, logger: logger))
+            intake: SpoolIntake(spool: spool, dispatcher: dispatcher), drain: drain, logger: logger,
+            onListening: onListening)
+        let maintenance = SpoolMaintenance(spool: spool, retention: plan.spool.retention, logger: logger)
+        var configuration = ServiceGroupConfiguration(
+            services: [
+                .init(service: maintenance), .init(service: dispatcher), .init(service: app),
+                .init(service: DrainService(state: drain)),
+            ],
+            gracefulShutdownSignals: shutdownSignals, logger: logger)
+        configuration.maximumGracefulShutdownDuration = shutdownTimeout
+        let group = ServiceGroup(configuration: configuration)
         do {
             try await group.run()
         } catch {
-            await sinks.close(logger: logger)
+            await close()
             throw error
         }
+        await close()
+    }
+
+    private func close() async {
         await sinks.close(logger: logger)
+        do {
+            try await spool.close()
+        } catch {
+            logger.error("spool close failed", metadata: ["relay.error": .string(error.description)])
+        }
+    }
+}
+
+/// Prunes delivered events past the retention period, at start and then hourly.
+struct SpoolMaintenance: Service {
+    let spool: any Spool
+    let retention: Duration
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                let pruned = try await spool.prune(receivedBefore: Date().addingTimeInterval(-retention.seconds))
+                if pruned > 0 { logger.info("pruned delivered events past retention", metadata: ["relay.count": "\(pruned)"]) }
+            } catch {
+                logger.error("spool prune failed", metadata: ["relay.error": .string(error.description)])
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(3600)) }
+        }
     }
 }

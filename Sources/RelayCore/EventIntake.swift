@@ -1,11 +1,17 @@
 import EngageEvents
+import Foundation
 
-/// Makes an authentic, routed event safe; the sender is answered only after ``accept(_:sinks:)`` returns.
+/// Makes an authentic event safe; the sender is answered only after a call returns.
 ///
-/// The seam between the HTTP front and storage: direct delivery today, the durable spool behind the same call.
+/// The seam between the HTTP front and storage: the receiver calls it after verification and routing.
 public protocol EventIntake: Sendable {
-    /// Takes responsibility for `event` on behalf of the named sinks, or throws when it cannot right now.
+    /// Takes responsibility for `event` on behalf of the named sinks (none: an unrouted event to keep).
     func accept(_ event: EngageEvent, sinks: [String]) async throws(IntakeError) -> IntakeReceipt
+
+    /// Keeps an authentic body that could not be decoded, with the reason, so nothing authentic is dropped.
+    func keepUndeliverable(
+        messageId: String, body: [UInt8], receivedAt: Date, reason: UndeliverableReason
+    ) async throws(IntakeError) -> IntakeReceipt
 }
 
 /// What the intake did with an event.
@@ -31,4 +37,44 @@ public struct IntakeError: Error, Sendable, CustomStringConvertible {
 
     /// The message.
     public var description: String { message }
+}
+
+/// The durable intake: one spool append per event (group-committed), then a nudge to the dispatcher.
+public struct SpoolIntake: EventIntake {
+    private let spool: any Spool
+    private let dispatcher: Dispatcher?
+
+    /// Creates an intake that appends to `spool` and wakes `dispatcher`'s workers for the routed sinks.
+    public init(spool: any Spool, dispatcher: Dispatcher?) {
+        self.spool = spool
+        self.dispatcher = dispatcher
+    }
+
+    /// Appends the event with one pending delivery per sink.
+    public func accept(_ event: EngageEvent, sinks: [String]) async throws(IntakeError) -> IntakeReceipt {
+        let record = SpoolRecord(
+            messageId: event.messageId, eventId: event.id, type: event.type.rawValue, tenant: event.tenant,
+            receivedAt: event.receivedAt, body: event.body, sinks: sinks, state: sinks.isEmpty ? .unrouted : .routed)
+        let receipt = try await append(record)
+        if receipt == .accepted { for sink in sinks { dispatcher?.notify(sink: sink) } }
+        return receipt
+    }
+
+    /// Appends the body as an undeliverable event with its reason.
+    public func keepUndeliverable(
+        messageId: String, body: [UInt8], receivedAt: Date, reason: UndeliverableReason
+    ) async throws(IntakeError) -> IntakeReceipt {
+        try await append(
+            SpoolRecord(
+                messageId: messageId, eventId: messageId, type: "", tenant: nil, receivedAt: receivedAt, body: body,
+                sinks: [], state: .undeliverable, reason: reason.description))
+    }
+
+    private func append(_ record: SpoolRecord) async throws(IntakeError) -> IntakeReceipt {
+        do {
+            return try await spool.append(record) == .stored ? .accepted : .duplicate
+        } catch {
+            throw IntakeError("spool: \(error)", retryAfter: error.code == .full ? .seconds(1) : .seconds(5))
+        }
+    }
 }

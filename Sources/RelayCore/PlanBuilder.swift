@@ -1,4 +1,5 @@
 import EngageEvents
+import Foundation
 import RelayConfig
 import WebhookVerification
 
@@ -10,8 +11,10 @@ struct PlanBuilder {
     var plan: RelayPlan
     var diagnostics: [Diagnostic] = []
 
-    static let topLevelKeys = ["listen", "path", "max-body", "verify", "sink", "route"]
+    static let topLevelKeys = ["listen", "path", "max-body", "verify", "spool", "sink", "route", "unrouted"]
     static let verifyKeys = ["secret", "public-key", "tolerance"]
+    static let spoolKeys = ["path", "retention", "commit", "max-queue", "max-size"]
+    static let singletons = ["listen", "path", "max-body", "verify", "spool", "unrouted"]
 
     init(document: ConfigDocument, registry: SinkRegistry, environment: [String: String]) {
         self.document = document
@@ -26,7 +29,7 @@ struct PlanBuilder {
         var verifyBlock: Directive?
         for directive in document.directives {
             let key = directive.name.text
-            if ["listen", "path", "max-body", "verify"].contains(key) {
+            if Self.singletons.contains(key) {
                 if seen[key] != nil {
                     error("`\(key)` is set more than once", at: directive.name.range, suggestion: "keep one `\(key)` line")
                     continue
@@ -62,6 +65,18 @@ struct PlanBuilder {
             case "verify":
                 verifyBlock = directive
                 buildVerify(directive)
+            case "spool":
+                buildSpool(directive)
+            case "unrouted":
+                guard let value = singleValue(directive, usage: "unrouted keep") else { continue }
+                if let policy = UnroutedPolicy(rawValue: value.text) {
+                    plan.unrouted = policy
+                } else {
+                    error(
+                        "`\(value.text)` is not an unrouted policy", at: value.range,
+                        suggestion: closestMatch(to: value.text, among: UnroutedPolicy.allCases.map(\.rawValue))
+                            .map { "did you mean `\($0)`?" } ?? "use keep, drop or reject")
+                }
             case "sink":
                 buildSink(directive)
             case "route":
@@ -137,6 +152,68 @@ struct PlanBuilder {
         }
     }
 
+    // MARK: spool
+
+    mutating func buildSpool(_ directive: Directive) {
+        noArguments(directive)
+        guard let block = requireBlock(directive, usage: "spool { path /var/lib/engage-relay/spool.db }") else { return }
+        var seen: [String: SourceRange] = [:]
+        for entry in block.directives {
+            let key = entry.name.text
+            guard Self.spoolKeys.contains(key) else {
+                unknownKey(entry.name, context: "in `spool`", known: Self.spoolKeys)
+                continue
+            }
+            if let previous = seen[key] {
+                error(
+                    "`\(key)` is set more than once in `spool`", at: entry.name.range,
+                    suggestion: "keep the one at line \(previous.start.line)")
+                continue
+            }
+            seen[key] = entry.name.range
+            switch key {
+            case "path":
+                guard let value = singleValue(entry, usage: "path /var/lib/engage-relay/spool.db") else { continue }
+                plan.spool.path = value.text
+            case "retention":
+                guard let value = singleValue(entry, usage: "retention 7d") else { continue }
+                guard let duration = ConfigValue.duration(value.text), duration >= .seconds(3600) else {
+                    error("`\(value.text)` is not a retention of at least 1h", at: value.range, suggestion: "the default is 7d")
+                    continue
+                }
+                plan.spool.retention = duration
+                if duration < .seconds(2 * 86_400) {
+                    warning(
+                        "retention \(duration.configText) is shorter than 2d: Svix retries a message for about 28 hours,"
+                            + " so a late retry of a pruned message would be delivered again", at: value.range,
+                        suggestion: "keep the default 7d")
+                }
+            case "commit":
+                guard let value = singleValue(entry, usage: "commit grouped") else { continue }
+                guard ["grouped", "per-request"].contains(value.text) else {
+                    error(
+                        "`\(value.text)` is not a commit mode", at: value.range, suggestion: "use grouped or per-request")
+                    continue
+                }
+                plan.spool.commit = value.text
+            case "max-size":
+                guard let value = singleValue(entry, usage: "max-size 10GiB") else { continue }
+                guard let size = ConfigValue.byteSize(value.text), size >= 64 * 1024 else {
+                    error("`\(value.text)` is not a spool size of at least 64KiB", at: value.range)
+                    continue
+                }
+                plan.spool.maxSize = size
+            default:
+                guard let value = singleValue(entry, usage: "max-queue 10000") else { continue }
+                guard let count = ConfigValue.integer(value.text), (1...1_000_000).contains(count) else {
+                    error("`\(value.text)` is not a queue size between 1 and 1000000", at: value.range)
+                    continue
+                }
+                plan.spool.maxQueue = count
+            }
+        }
+    }
+
     // MARK: sinks
 
     mutating func buildSink(_ directive: Directive) {
@@ -170,11 +247,18 @@ struct PlanBuilder {
         guard let block = requireBlock(directive, usage: usage) else { return }
         let errorsBefore = errorCount
         let options = validateOptions(block, of: kind, sinkName: name.text, nameRange: name.range)
+        let retry = block.directives.last { $0.name.text == "retry" }.flatMap { parseRetry($0) } ?? .default
         guard errorCount == errorsBefore else { return }
+        let delivery = DeliveryPolicy(
+            batchSize: options.integer("batch") ?? kind.defaultBatchSize,
+            maxInFlight: options.integer("max-in-flight") ?? kind.defaultMaxInFlight,
+            retry: RetryPolicy(
+                maxAttempts: retry.maxAttempts, minBackoff: retry.minBackoff, maxBackoff: retry.maxBackoff,
+                maxAge: options.duration("max-age") ?? RetryPolicy.default.maxAge))
         plan.sinks.append(
             SinkPlan(
                 name: name.text, kind: kind, configuration: SinkConfiguration(name: name.text, options: options),
-                range: directive.range))
+                delivery: delivery, range: directive.range))
     }
 
     mutating func validateOptions(
@@ -184,8 +268,9 @@ struct PlanBuilder {
         var firstSeen: [String: SourceRange] = [:]
         for entry in block.directives {
             let key = entry.name.text
-            guard let option = kind.options.first(where: { $0.name == key }) else {
-                unknownKey(entry.name, context: "in sink `\(sinkName)` (\(kind.kind))", known: kind.options.map(\.name))
+            let allOptions = kind.options + DeliveryPolicy.options
+            guard let option = allOptions.first(where: { $0.name == key }) else {
+                unknownKey(entry.name, context: "in sink `\(sinkName)` (\(kind.kind))", known: allOptions.map(\.name))
                 continue
             }
             if entry.block != nil {
@@ -203,7 +288,7 @@ struct PlanBuilder {
                 values[key, default: []].append(value)
             }
         }
-        for option in kind.options where values[option.name] == nil {
+        for option in kind.options + DeliveryPolicy.options where values[option.name] == nil {
             if option.isRequired {
                 error(
                     "sink `\(sinkName)` (\(kind.kind)) needs `\(option.name)`", at: nameRange,
@@ -263,6 +348,43 @@ struct PlanBuilder {
             error("`\(token.text)` is not a valid \(option.type) for `\(option.name)`", at: token.range, suggestion: suggestion)
             return nil
         }
+    }
+
+    /// `retry attempts=N backoff=MIN..MAX` (either part may be left out).
+    mutating func parseRetry(_ entry: Directive) -> RetryPolicy? {
+        var policy = RetryPolicy.default
+        var valid = true
+        for token in entry.arguments {
+            let parts = token.text.split(separator: "=", maxSplits: 1).map(String.init)
+            switch (parts.first, parts.count) {
+            case ("attempts", 2):
+                guard let count = ConfigValue.integer(parts[1]), (1...1000).contains(count) else {
+                    error("`\(parts[1])` is not a number of attempts (1...1000)", at: token.range)
+                    valid = false
+                    continue
+                }
+                policy.maxAttempts = count
+            case ("backoff", 2):
+                let bounds = parts[1].components(separatedBy: "..")
+                guard bounds.count == 2, let low = ConfigValue.duration(bounds[0]), let high = ConfigValue.duration(bounds[1]),
+                    low > .zero, low <= high
+                else {
+                    error(
+                        "`\(parts[1])` is not a backoff range", at: token.range,
+                        suggestion: "write backoff=MIN..MAX, e.g. backoff=1s..10m")
+                    valid = false
+                    continue
+                }
+                policy.minBackoff = low
+                policy.maxBackoff = high
+            default:
+                error(
+                    "unknown retry setting `\(token.text)`", at: token.range,
+                    suggestion: "write `retry attempts=N backoff=MIN..MAX`")
+                valid = false
+            }
+        }
+        return valid ? policy : nil
     }
 
     static func parse(_ text: String, as type: SinkOptionType, environment: [String: String]) -> SinkOptionValue? {

@@ -12,6 +12,8 @@ extension RelayPlan {
         lines.append(
             "verify    \(verification.secrets.count) secret(s), \(verification.publicKeys.count) public key(s)"
                 + " [\(secrets.joined(separator: ", "))], tolerance \(verification.tolerance.configText)")
+        lines.append("spool     \(spool.path) (retention \(spool.retention.configText), commit \(spool.commit))")
+        lines.append("unrouted  \(unrouted.rawValue)")
         lines.append("")
         lines.append("sinks")
         let nameWidth = sinks.map(\.name.count).max() ?? 0
@@ -19,7 +21,8 @@ extension RelayPlan {
         for sink in sinks {
             lines.append(
                 "  " + sink.name.padded(to: nameWidth) + "  " + sink.kind.kind.padded(to: kindWidth) + "  "
-                    + sink.configuration.options.redactedSummary)
+                    + sink.configuration.options.redactedSummary(excluding: Set(DeliveryPolicy.options.map(\.name)))
+                    + "  [\(sink.delivery)]")
         }
         lines.append("")
         lines.append("routes")

@@ -15,6 +15,10 @@ public struct RelayPlan: Sendable {
     public internal(set) var maxBody: Int64 = 1 << 20
     /// How deliveries are authenticated.
     public internal(set) var verification = VerificationPlan()
+    /// Where events are stored before delivery.
+    public internal(set) var spool = SpoolPlan()
+    /// What to do with an event that matches no route.
+    public internal(set) var unrouted = UnroutedPolicy.keep
     /// The declared sinks, in config order.
     public internal(set) var sinks: [SinkPlan] = []
     /// The routes.
@@ -93,6 +97,32 @@ public struct SinkPlan: Sendable {
     public var kind: SinkRegistry.Entry
     /// The validated options.
     public var configuration: SinkConfiguration
+    /// Batch size, concurrency and retries.
+    public var delivery: DeliveryPolicy
     /// Where the sink is declared.
     public var range: SourceRange
+}
+
+/// The `spool` block, validated.
+public struct SpoolPlan: Sendable, Hashable {
+    /// The database file (relative paths are relative to the working directory).
+    public internal(set) var path = "./data/spool.db"
+    /// How long delivered events are kept; also the duplicate-detection window.
+    public internal(set) var retention: Duration = .seconds(7 * 86_400)
+    /// `grouped` (one commit for many concurrent requests) or `per-request`.
+    public internal(set) var commit = "grouped"
+    /// How many requests may wait for a commit before ingest answers 503.
+    public internal(set) var maxQueue = 10_000
+    /// The largest the spool file may grow, in bytes (`nil`: no cap but the disk).
+    public internal(set) var maxSize: Int64?
+}
+
+/// What happens to an authentic event that matches no route.
+public enum UnroutedPolicy: String, Sendable, Hashable, CaseIterable {
+    /// Store it (visible, replayable once a route exists) and answer 204.
+    case keep
+    /// Answer 204 and store nothing.
+    case drop
+    /// Answer 422 so the sender sees the refusal; nothing is stored.
+    case reject
 }

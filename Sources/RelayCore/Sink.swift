@@ -11,8 +11,13 @@ public protocol Sink: Sendable {
     static var kind: String { get }
     /// One line describing the kind, for `engage-relay sinks` and the docs.
     static var summary: String { get }
-    /// The options a `sink` block of this kind accepts.
+    /// The options a `sink` block of this kind accepts (the engine's own `retry`, `max-age`, `max-in-flight` and
+    /// `batch` keys are added to every kind).
     static var options: [SinkOption] { get }
+    /// How many events the engine hands over at once unless the config says `batch N`.
+    static var defaultBatchSize: Int { get }
+    /// How many batches may be in flight at once unless the config says `max-in-flight N`.
+    static var defaultMaxInFlight: Int { get }
 
     /// Builds the sink from validated options; may do I/O (open files, connect) and throw a clear error.
     init(configuration: SinkConfiguration, context: SinkContext) throws
@@ -27,6 +32,10 @@ public protocol Sink: Sendable {
 extension Sink {
     /// Nothing to release by default.
     public func close() async throws {}
+    /// One event at a time by default.
+    public static var defaultBatchSize: Int { 1 }
+    /// One batch at a time by default (keeps receipt order).
+    public static var defaultMaxInFlight: Int { 1 }
 }
 
 /// What became of one event handed to a sink.

@@ -8,6 +8,10 @@ public struct SinkRegistry: Sendable {
         public let summary: String
         /// The kind's declared options.
         public let options: [SinkOption]
+        /// The kind's default batch size.
+        public let defaultBatchSize: Int
+        /// The kind's default number of batches in flight.
+        public let defaultMaxInFlight: Int
         /// Builds an instance.
         public let make: @Sendable (SinkConfiguration, SinkContext) throws -> any Sink
     }
@@ -23,7 +27,10 @@ public struct SinkRegistry: Sendable {
     /// A copy of this registry that also knows `sink`; a kind of the same name is replaced.
     public func adding<S: Sink>(_ sink: S.Type) -> SinkRegistry {
         var copy = self
-        copy.entries[S.kind] = Entry(kind: S.kind, summary: S.summary, options: S.options) {
+        copy.entries[S.kind] = Entry(
+            kind: S.kind, summary: S.summary, options: S.options, defaultBatchSize: S.defaultBatchSize,
+            defaultMaxInFlight: S.defaultMaxInFlight
+        ) {
             try S(configuration: $0, context: $1)
         }
         return copy

@@ -39,38 +39,3 @@ public struct SinkSet: Sendable {
         }
     }
 }
-
-/// Delivers each event to its sinks before the sender is answered (no spool: a failure asks the sender to retry).
-public struct DirectDelivery: EventIntake {
-    private let sinks: SinkSet
-    private let logger: Logger
-
-    /// Creates direct delivery over built sinks.
-    public init(sinks: SinkSet, logger: Logger) {
-        self.sinks = sinks
-        self.logger = logger
-    }
-
-    /// Delivers to every named sink in turn; any failure means the sender must retry.
-    public func accept(_ event: EngageEvent, sinks names: [String]) async throws(IntakeError) -> IntakeReceipt {
-        for name in names {
-            guard let sink = sinks[name] else { throw IntakeError("sink `\(name)` is not running") }
-            let outcome: DeliveryOutcome
-            do {
-                outcome = try await sink.deliver([event]).first ?? .retry(reason: "sink returned no outcome")
-            } catch {
-                outcome = .retry(reason: "\(error)")
-            }
-            guard outcome == .delivered else {
-                logger.warning(
-                    "delivery failed",
-                    metadata: [
-                        "relay.sink": .string(name), "relay.event.id": .string(event.id),
-                        "relay.event.type": .string(event.type.rawValue), "relay.error": "\(outcome)",
-                    ])
-                throw IntakeError("sink `\(name)` did not take the event")
-            }
-        }
-        return .accepted
-    }
-}

@@ -18,16 +18,25 @@ public struct IngestResponder: HTTPResponder {
     let maxBody: Int
     let verifier: SignatureVerifier
     let routes: RouteTable
+    let unrouted: UnroutedPolicy
+    let decoder: EventDecoder
     let intake: any EventIntake
+    let drain: DrainState
     let logger: Logger
 
     /// Creates a responder for a validated plan and an intake.
-    public init(plan: RelayPlan, verifier: SignatureVerifier, intake: any EventIntake, logger: Logger) {
+    public init(
+        plan: RelayPlan, verifier: SignatureVerifier, intake: any EventIntake, drain: DrainState = DrainState(),
+        logger: Logger
+    ) {
         self.path = plan.path
         self.maxBody = Int(plan.maxBody)
         self.verifier = verifier
         self.routes = plan.routes
+        self.unrouted = plan.unrouted
+        self.decoder = EventDecoder()
         self.intake = intake
+        self.drain = drain
         self.logger = logger
     }
 
@@ -55,6 +64,7 @@ public struct IngestResponder: HTTPResponder {
     }
 
     func ingest(_ request: Request, context: IngestContext) async throws -> Response {
+        if drain.isDraining { throw Refusal.shuttingDown }
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxBody {
             throw Refusal.bodyTooLarge
         }
@@ -66,31 +76,54 @@ public struct IngestResponder: HTTPResponder {
         } catch {
             throw Refusal.verification(error)
         }
+        let receivedAt = Date()
         let event: EngageEvent
         do {
-            event = try EngageEvent(decoding: delivery.body, messageId: delivery.messageId, receivedAt: Date())
+            event = try decoder.decode(delivery.body, messageId: delivery.messageId, receivedAt: receivedAt)
         } catch {
+            // Authentic but not an Engage envelope: keep it with the reason (never drop), and tell the sender.
             logger.warning(
-                "authentic delivery is not an Engage envelope",
-                metadata: ["relay.message.id": .string(delivery.messageId), "relay.reason": .string(error.code.rawValue)])
+                "authentic delivery is not an Engage envelope; stored as undeliverable",
+                metadata: ["relay.message.id": .string(delivery.messageId), "relay.reason": .string(error.code)])
+            _ = try await take {
+                try await intake.keepUndeliverable(
+                    messageId: delivery.messageId, body: delivery.body, receivedAt: receivedAt, reason: error)
+            }
             throw Refusal.invalidBody
         }
         let sinks = routes.match(event)
         var eventLogger = logger
         eventLogger[metadataKey: "relay.event.id"] = .string(event.id)
         eventLogger[metadataKey: "relay.event.type"] = .string(event.type.rawValue)
-        guard !sinks.isEmpty else {
-            eventLogger.debug("event matched no route")
-            return Response(status: .noContent)
+        if sinks.isEmpty {
+            switch unrouted {
+            case .drop:
+                eventLogger.debug("event matched no route; dropped (unrouted drop)")
+                return Response(status: .noContent)
+            case .reject:
+                throw Refusal.unrouted
+            case .keep:
+                eventLogger.debug("event matched no route; kept (unrouted keep)")
+            }
         }
-        do {
-            _ = try await intake.accept(event, sinks: sinks)
-        } catch {
-            eventLogger.warning("event not accepted", metadata: ["relay.error": .string(error.message)])
-            throw Refusal(.serviceUnavailable, "unavailable", retryAfterSeconds: error.retryAfter.components.seconds)
+        let receipt = try await take { try await intake.accept(event, sinks: sinks) }
+        if receipt == .duplicate {
+            eventLogger.debug("duplicate message id; nothing stored")
+            return Self.json(.ok, #"{"status":"duplicate"}"#)
         }
-        eventLogger.debug("event accepted", metadata: ["relay.sinks": .string(sinks.joined(separator: ","))])
+        eventLogger.debug("event stored", metadata: ["relay.sinks": .string(sinks.joined(separator: ","))])
         return Response(status: .noContent)
+    }
+
+    /// Runs an intake call, turning its failure into 503 with `Retry-After`.
+    func take(_ call: () async throws -> IntakeReceipt) async throws -> IntakeReceipt {
+        do {
+            return try await call()
+        } catch {
+            let intakeError = error as? IntakeError ?? IntakeError("\(error)")
+            logger.warning("event not stored", metadata: ["relay.error": .string(intakeError.message)])
+            throw Refusal(.serviceUnavailable, "unavailable", retryAfterSeconds: intakeError.retryAfter.components.seconds)
+        }
     }
 
     /// Reads the body, refusing as soon as it grows past the cap (nothing beyond it is buffered).

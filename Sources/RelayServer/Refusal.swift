@@ -23,6 +23,10 @@ public struct Refusal: Error, Sendable, Equatable {
     public static let methodNotAllowed = Refusal(.methodNotAllowed, "method_not_allowed")
     /// The body is larger than `max-body`.
     public static let bodyTooLarge = Refusal(.contentTooLarge, "body_too_large")
+    /// The event matched no route and the config says `unrouted reject`.
+    public static let unrouted = Refusal(.unprocessableContent, "unrouted")
+    /// The receiver is shutting down; the sender should retry.
+    public static let shuttingDown = Refusal(.serviceUnavailable, "shutting_down", retryAfterSeconds: 5)
     /// Authentic, but not an Engage envelope.
     public static let invalidBody = Refusal(.badRequest, "invalid_body")
 

@@ -8,10 +8,10 @@ import WebhookVerification
 public enum RelayServer {
     /// Builds the Hummingbird application; `onListening` receives the bound address (useful with port 0).
     public static func application(
-        plan: RelayPlan, verifier: SignatureVerifier, intake: any EventIntake, logger: Logger,
-        onListening: @escaping @Sendable (ListenAddress) async -> Void = { _ in }
+        plan: RelayPlan, verifier: SignatureVerifier, intake: any EventIntake, drain: DrainState = DrainState(),
+        logger: Logger, onListening: @escaping @Sendable (ListenAddress) async -> Void = { _ in }
     ) -> Application<IngestResponder> {
-        let responder = IngestResponder(plan: plan, verifier: verifier, intake: intake, logger: logger)
+        let responder = IngestResponder(plan: plan, verifier: verifier, intake: intake, drain: drain, logger: logger)
         let host = plan.listen.host
         return Application(
             responder: responder,

@@ -10,14 +10,25 @@ public final class InMemorySink: Sink {
     public static let summary = "keep events in memory (tests only)"
     /// The options of a `memory` block.
     public static let options: [SinkOption] = [
-        SinkOption("label", .string, default: "memory", doc: "a free label, for tests"),
+        SinkOption("label", .string, doc: "the name tests use to find the sink (default: the sink's name)"),
     ]
 
     private let state = Mutex<[EngageEvent]>([])
     private let failures = Mutex<[DeliveryOutcome]>([])
+    private let attemptTimes = Mutex<[ContinuousClock.Instant]>([])
+    private static let registry = Mutex<[String: InMemorySink]>([:])
 
-    /// Builds the sink (no I/O).
-    public init(configuration: SinkConfiguration, context: SinkContext) {}
+    /// Builds the sink (no I/O) and makes it findable by its `label` with ``named(_:)``.
+    public init(configuration: SinkConfiguration, context: SinkContext) {
+        let label = configuration.options.text("label") ?? configuration.name
+        Self.registry.withLock { $0[label] = self }
+    }
+
+    /// The most recently built sink with this `label` (tests reach sinks built from a config this way).
+    public static func named(_ label: String) -> InMemorySink? { registry.withLock { $0[label] } }
+
+    /// When each delivery call began.
+    public var attempts: [ContinuousClock.Instant] { attemptTimes.withLock { $0 } }
 
     /// Creates a free-standing sink.
     public init() {}
@@ -30,6 +41,7 @@ public final class InMemorySink: Sink {
 
     /// Records the batch, or returns the next scripted failure.
     public func deliver(_ batch: [EngageEvent]) async throws -> [DeliveryOutcome] {
+        attemptTimes.withLock { $0.append(ContinuousClock.now) }
         if let failure = failures.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) {
             return Array(repeating: failure, count: batch.count)
         }

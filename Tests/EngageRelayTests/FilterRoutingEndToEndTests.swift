@@ -29,6 +29,11 @@ import Testing
                 let response = try await relay.post(request.body, headers: request.headers())
                 #expect(response.status == 204)
             }
+            _ = try await relay.waitForLines("rest.jsonl", count: 10)
+            _ = try await relay.waitForLines("big.jsonl", count: 2)
+            _ = try await relay.waitForLines("orders.jsonl", count: 1)
+            _ = try await relay.waitForLines("sek.jsonl", count: 1)
+            _ = try await relay.waitForLines("members.jsonl", count: 2)
             func types(_ file: String) throws -> [String] {
                 try relay.lines(file).compactMap { $0["type"] as? String }.sorted()
             }

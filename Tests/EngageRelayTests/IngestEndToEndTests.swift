@@ -1,6 +1,8 @@
 import EngageRelay
 import Foundation
+import Logging
 import NIOHTTP1
+import RelaySpoolSQLite
 import RelayTesting
 import Testing
 
@@ -23,7 +25,7 @@ import Testing
                 let response = try await relay.post(request.body, headers: request.headers(style: headerStyle))
                 #expect(response.status == 204, "\(response.body)")
             }
-            let lines = try relay.lines("data/events.jsonl")
+            let lines = try await relay.waitForLines("data/events.jsonl", count: samples.count)
             #expect(lines.count == samples.count)
             for (sample, request) in zip(samples, requests) {
                 let envelope = try #require(try JSONSerialization.jsonObject(with: Data(sample.body)) as? [String: Any])
@@ -73,7 +75,7 @@ import Testing
         }
     }
 
-    @Test func authenticBodyThatIsNotAnEngageEnvelopeIsRefusedWith400() async throws {
+    @Test func authenticBodyThatIsNotAnEngageEnvelopeIsRefusedWith400AndKept() async throws {
         let bodies: [[UInt8]] = [Array("[1,2]".utf8), Array(#"{"payload":{}}"#.utf8), Array("not json".utf8)]
         let requests = try PythonSvix.sign(bodies)
         try await RunningRelay.with(config: Self.config) { relay in
@@ -83,6 +85,10 @@ import Testing
                 #expect(response.body == #"{"error":"invalid_body"}"#)
             }
             #expect(try relay.lines("data/events.jsonl").isEmpty)
+            let spool = try SQLiteSpool(path: relay.spoolPath, logger: .init(label: "test"))
+            let kept = try await spool.events(EventQuery(eventState: .undeliverable))
+            #expect(Set(kept.map(\.messageId)) == Set(requests.map(\.messageId)))
+            #expect(kept.allSatisfy { $0.reason?.isEmpty == false })
         }
     }
 

@@ -133,14 +133,15 @@ struct RunningRelay {
     /// Writes `config` into a fresh folder (paths in it are relative to that folder), runs a receiver and calls `body`.
     static func with(
         config: String, environment: [String: String] = ["ENGAGE_SIGNING_SECRET": testSecret],
-        clock: WebhookClock = .system, _ body: (RunningRelay) async throws -> Void
+        registry: SinkRegistry = .builtIn, clock: WebhookClock = .system, _ body: (RunningRelay) async throws -> Void
     ) async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("relay-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let configText = config.replacingOccurrences(of: "$DIR", with: folder.path)
+        let withSpool = config.contains("spool {") ? config : config + "\nspool { path $DIR/spool.db }\n"
+        let configText = withSpool.replacingOccurrences(of: "$DIR", with: folder.path)
         let configURL = folder.appendingPathComponent("relay.conf")
         try configText.write(to: configURL, atomically: true, encoding: .utf8)
-        let loaded = try RelayPlan.load(path: configURL.path, registry: .builtIn, environment: environment)
+        let loaded = try RelayPlan.load(path: configURL.path, registry: registry, environment: environment)
         guard let plan = loaded.plan else {
             throw TestFailure(DiagnosticFormatter.format(loaded.diagnostics, source: loaded.source, summary: true))
         }
@@ -170,6 +171,29 @@ struct RunningRelay {
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         let reply = try await response.body.collect(upTo: 1 << 20)
         return (Int(response.status.code), String(buffer: reply), response.headers)
+    }
+
+    var configPath: String { folder.appendingPathComponent("relay.conf").path }
+    var spoolPath: String { folder.appendingPathComponent("spool.db").path }
+
+    /// Waits until the file sink's output has at least `count` lines (delivery is asynchronous), then returns them.
+    func waitForLines(_ file: String, count: Int, timeout: Duration = .seconds(20)) async throws -> [[String: Any]] {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let lines = try self.lines(file)
+            if lines.count >= count || ContinuousClock.now >= deadline { return lines }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// Waits until `condition` holds or the timeout passes; returns whether it held.
+    func eventually(timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async rethrows -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return try await condition()
     }
 
     /// The JSON objects written to a file sink's output (relative to the config folder).

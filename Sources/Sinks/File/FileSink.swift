@@ -19,6 +19,9 @@ public final class FileSink: Sink {
         SinkOption("path", .path, required: true, doc: "file to append to; parent folders are created"),
     ]
 
+    /// Up to 64 events per write and `fsync`.
+    public static let defaultBatchSize = 64
+
     private let path: String
     private let descriptor: Mutex<Int32>
 

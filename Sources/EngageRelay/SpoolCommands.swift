@@ -1,0 +1,272 @@
+import ArgumentParser
+import Foundation
+import Logging
+import RelayConfig
+import RelayCore
+import RelaySpoolSQLite
+
+/// Options shared by the commands that read the spool.
+struct SpoolLocation: ParsableArguments {
+    @Option(name: .shortAndLong, help: "The config file (gives the spool path and the current routes).")
+    var config: String = "engage-relay.conf"
+
+    @Option(help: "The spool database, instead of the config's `spool { path }`.")
+    var spool: String?
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    /// Opens the spool; also returns the plan when the config loads (replay needs its routes).
+    func open(needPlan: Bool = false) async throws -> (spool: SQLiteSpool, plan: RelayPlan?) {
+        var plan: RelayPlan?
+        if spool == nil || needPlan {
+            plan = try ConfigLoading.load(config).plan
+            guard plan != nil else { throw ExitCode(1) }
+        }
+        let path = spool ?? plan!.spool.path
+        guard FileManager.default.fileExists(atPath: path) else {
+            ConfigLoading.printError("error: no spool at `\(path)`")
+            throw ExitCode(1)
+        }
+        do {
+            return (try SQLiteSpool(path: path, logger: Logger(label: "engage-relay")), plan)
+        } catch {
+            ConfigLoading.printError("error: \(error.message)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// Filters shared by listing, replay and dead-letter commands.
+struct EventFilters: ParsableArguments {
+    @Option(help: "Only this event type.")
+    var type: String?
+
+    @Option(help: "Only events with a delivery in this state: pending, in-flight, delivered, failed.")
+    var state: String?
+
+    @Option(help: "Only deliveries to this sink.")
+    var sink: String?
+
+    @Option(help: "Received at or after: an ISO 8601 time or a duration ago (e.g. 2h, 7d).")
+    var since: String?
+
+    @Option(help: "Received before: an ISO 8601 time or a duration ago.")
+    var until: String?
+
+    func validate() throws {
+        if let state, DeliveryState(rawValue: state) == nil {
+            throw ValidationError("unknown state `\(state)`; use pending, in-flight, delivered or failed")
+        }
+        for text in [since, until].compactMap({ $0 }) where Self.date(text) == nil {
+            throw ValidationError("`\(text)` is neither an ISO 8601 time nor a duration such as 2h")
+        }
+    }
+
+    var deliveryState: DeliveryState? { state.flatMap(DeliveryState.init(rawValue:)) }
+    var sinceDate: Date? { since.flatMap(Self.date) }
+    var untilDate: Date? { until.flatMap(Self.date) }
+
+    static func date(_ text: String) -> Date? {
+        if let duration = ConfigValue.duration(text) { return Date().addingTimeInterval(-duration.seconds) }
+        return try? Date(text, strategy: .iso8601)
+    }
+}
+
+enum Output {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }()
+
+    static func json(_ value: some Encodable) throws {
+        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+
+    static func table(_ header: [String], _ rows: [[String]]) {
+        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
+        for row in [header] + rows {
+            print(zip(row, widths).map { $0.0.padding(toLength: $0.1, withPad: " ", startingAt: 0) }.joined(separator: "  "))
+        }
+    }
+
+    static func time(_ date: Date) -> String { date.formatted(.iso8601) }
+
+    static func deliveriesText(_ event: StoredEvent) -> String {
+        event.deliveries.isEmpty ? "-" : event.deliveries.map { "\($0.sink):\($0.state.rawValue)" }.joined(separator: " ")
+    }
+}
+
+extension EngageRelayCommand {
+    /// `engage-relay events list|show`.
+    struct Events: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Inspect stored events.", subcommands: [List.self, Show.self], defaultSubcommand: List.self)
+
+        struct List: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "List stored events, newest first.")
+            @OptionGroup var location: SpoolLocation
+            @OptionGroup var filters: EventFilters
+            @Option(help: "At most this many events.") var limit = 50
+
+            func run() async throws {
+                let (spool, _) = try await location.open()
+                let events = try await spool.events(
+                    EventQuery(
+                        type: filters.type, deliveryState: filters.deliveryState, sink: filters.sink,
+                        since: filters.sinceDate, until: filters.untilDate, limit: limit))
+                if location.json { return try Output.json(events) }
+                Output.table(
+                    ["RECEIVED", "MESSAGE ID", "TYPE", "TENANT", "STATE", "DELIVERIES"],
+                    events.map {
+                        [
+                            Output.time($0.receivedAt), $0.messageId, $0.type.isEmpty ? "-" : $0.type, $0.tenant ?? "-",
+                            $0.state.rawValue, Output.deliveriesText($0),
+                        ]
+                    })
+            }
+        }
+
+        struct Show: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Show one event with its deliveries.")
+            @OptionGroup var location: SpoolLocation
+            @Argument(help: "The event id or message id.") var id: String
+            @Flag(help: "Also print the body (it holds personal data).") var body = false
+
+            func run() async throws {
+                let (spool, _) = try await location.open()
+                guard var event = try await spool.event(id) else {
+                    ConfigLoading.printError("error: no event `\(id)` in the spool")
+                    throw ExitCode(1)
+                }
+                let bodyText = event.body.map { String(decoding: $0, as: UTF8.self) }
+                if !body { event.body = nil }
+                if location.json { return try Output.json(event) }
+                print("message id  \(event.messageId)\nevent id    \(event.eventId)\ntype        \(event.type)")
+                print("tenant      \(event.tenant ?? "-")\nreceived    \(Output.time(event.receivedAt))\nstate       \(event.state.rawValue)")
+                if let reason = event.reason { print("reason      \(reason)") }
+                print("")
+                Output.table(
+                    ["SINK", "STATE", "ATTEMPTS", "NEXT/LAST ATTEMPT", "LAST ERROR"],
+                    event.deliveries.map {
+                        [$0.sink, $0.state.rawValue, "\($0.attempts)", Output.time($0.nextAttemptAt), $0.lastError ?? "-"]
+                    })
+                if body, let bodyText { print("\n\(bodyText)") }
+            }
+        }
+    }
+
+    /// `engage-relay replay`.
+    struct Replay: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Queue events for delivery again (to the sinks their current routes name).",
+            discussion: "With --spool and no --config, events are queued for the sinks they already had.")
+        @OptionGroup var location: SpoolLocation
+        @OptionGroup var filters: EventFilters
+        @Argument(help: "Event ids or message ids.") var ids: [String] = []
+
+        func validate() throws {
+            if ids.isEmpty && filters.sink == nil && filters.state == nil && filters.since == nil && filters.until == nil {
+                throw ValidationError("say what to replay: ids, --sink, --state, --since or --until")
+            }
+        }
+
+        func run() async throws {
+            // With `--spool` alone, events go back to the sinks they already had; with a config, to its routes.
+            let (spool, plan) = try await location.open(needPlan: location.spool == nil)
+            let routes = plan?.routes
+            let decoder = EventDecoder()
+            let count = try await spool.replay(
+                ReplaySelection(
+                    ids: ids, sink: filters.sink, deliveryState: filters.deliveryState, since: filters.sinceDate,
+                    until: filters.untilDate),
+                now: Date()
+            ) { stored in
+                guard let routes, let body = stored.body,
+                    let event = try? decoder.decode(body, messageId: stored.messageId, receivedAt: stored.receivedAt)
+                else { return stored.deliveries.map(\.sink) }
+                return routes.match(event)
+            }
+            if location.json { return try Output.json(["queued": count]) }
+            print("queued \(count) deliver\(count == 1 ? "y" : "ies")")
+        }
+    }
+
+    /// `engage-relay dead-letters list|retry|purge`.
+    struct DeadLetters: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "dead-letters", abstract: "Deliveries that failed for good.",
+            subcommands: [List.self, Retry.self, Purge.self], defaultSubcommand: List.self)
+
+        struct List: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "List dead letters.")
+            @OptionGroup var location: SpoolLocation
+            @Option(help: "Only this sink.") var sink: String?
+
+            func run() async throws {
+                let (spool, _) = try await location.open()
+                let events = try await spool.events(EventQuery(deliveryState: .failed, sink: sink, limit: 1000))
+                let rows = events.flatMap { event in
+                    event.deliveries.filter { $0.state == .failed && (sink == nil || $0.sink == sink) }.map { (event, $0) }
+                }
+                if location.json {
+                    return try Output.json(
+                        rows.map {
+                            DeadLetter(
+                                messageId: $0.0.messageId, eventId: $0.0.eventId, type: $0.0.type, sink: $0.1.sink,
+                                attempts: $0.1.attempts, lastError: $0.1.lastError, receivedAt: $0.0.receivedAt)
+                        })
+                }
+                Output.table(
+                    ["RECEIVED", "MESSAGE ID", "TYPE", "SINK", "ATTEMPTS", "LAST ERROR"],
+                    rows.map {
+                        [Output.time($0.0.receivedAt), $0.0.messageId, $0.0.type, $0.1.sink, "\($0.1.attempts)", $0.1.lastError ?? "-"]
+                    })
+            }
+        }
+
+        struct Retry: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Queue dead letters for delivery again.")
+            @OptionGroup var location: SpoolLocation
+            @Option(help: "Only this sink.") var sink: String?
+            @Argument(help: "Only these event ids or message ids.") var ids: [String] = []
+
+            func run() async throws {
+                let (spool, _) = try await location.open()
+                let count = try await spool.replay(
+                    ReplaySelection(ids: ids, sink: sink, deliveryState: .failed), now: Date()
+                ) { stored in
+                    stored.deliveries.filter { $0.state == .failed }.map(\.sink)
+                }
+                if location.json { return try Output.json(["queued": count]) }
+                print("queued \(count) deliver\(count == 1 ? "y" : "ies")")
+            }
+        }
+
+        struct Purge: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Delete dead letters.")
+            @OptionGroup var location: SpoolLocation
+            @Option(help: "Only this sink.") var sink: String?
+            @Argument(help: "Only these event ids or message ids.") var ids: [String] = []
+
+            func run() async throws {
+                let (spool, _) = try await location.open()
+                let count = try await spool.purge(ReplaySelection(ids: ids, sink: sink, deliveryState: .failed))
+                if location.json { return try Output.json(["purged": count]) }
+                print("purged \(count) dead letter\(count == 1 ? "" : "s")")
+            }
+        }
+    }
+}
+
+struct DeadLetter: Encodable {
+    var messageId: String
+    var eventId: String
+    var type: String
+    var sink: String
+    var attempts: Int
+    var lastError: String?
+    var receivedAt: Date
+}

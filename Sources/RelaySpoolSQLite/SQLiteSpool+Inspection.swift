@@ -1,0 +1,54 @@
+import Foundation
+import GRDB
+import RelayCore
+
+extension SQLiteSpool {
+    /// Events matching the query, newest first, without bodies.
+    public func events(_ query: EventQuery) async throws(SpoolError) -> [StoredEvent] {
+        guard query.limit > 0 else { return [] }
+        let filter = EventFilter(query)
+        return try await read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(StoredEvent.columns(withBody: false)) FROM events e \(filter.sql)
+                    ORDER BY e.key DESC LIMIT ?
+                    """,
+                arguments: filter.arguments + [query.limit]
+            )
+            return try rows.map { row in
+                try StoredEvent(row, deliveries: StoredDelivery.fetchAll(eventKey: row["key"], in: db))
+            }
+        }
+    }
+
+    /// One event with its body, by message id or else by event id (the latest received, if several share it).
+    public func event(_ idOrMessageId: String) async throws(SpoolError) -> StoredEvent? {
+        try await read { db in
+            let key =
+                try Int64.fetchOne(db, sql: "SELECT key FROM events WHERE message_id = ?", arguments: [idOrMessageId])
+                ?? Int64.fetchOne(
+                    db, sql: "SELECT MAX(key) FROM events WHERE event_id = ?", arguments: [idOrMessageId])
+            guard let key else { return nil }
+            return try StoredEvent.fetch(key: key, withBody: true, in: db)
+        }
+    }
+
+    /// Counts of deliveries by sink and state, with the oldest receipt among each.
+    public func depth() async throws(SpoolError) -> [DepthRow] {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT d.sink, d.state, COUNT(*) AS count, MIN(e.received_at) AS oldest
+                    FROM deliveries d JOIN events e ON e.key = d.event_key
+                    GROUP BY d.sink, d.state ORDER BY d.sink, d.state
+                    """
+            ).map { row in
+                DepthRow(
+                    sink: row["sink"], state: try DeliveryState(stored: row["state"]), count: row["count"],
+                    oldestReceivedAt: (row["oldest"] as Double?).map(Date.init(timeIntervalSince1970:)))
+            }
+        }
+    }
+}

@@ -1,0 +1,208 @@
+import AsyncHTTPClient
+import EngageRelay
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Synchronization
+import Testing
+
+/// `kill -9` of the real server mid-stream loses nothing that was acknowledged.
+@Suite struct CrashTests {
+    /// A `serve` child process whose log goes to a file, so its bound port can be read.
+    // Only the test task and its children touch it, one at a time: start, read the port, kill.
+    final class ServerProcess: @unchecked Sendable {
+        let process = Process()
+        let log: URL
+
+        init(config: URL, log: URL) throws {
+            self.log = log
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+            process.executableURL = RelayBinary.url
+            process.arguments = ["serve", "--config", config.path, "--log-level", "info"]
+            var environment = ProcessInfo.processInfo.environment
+            environment["ENGAGE_SIGNING_SECRET"] = testSecret
+            process.environment = environment
+            let handle = try FileHandle(forWritingTo: log)
+            process.standardError = handle
+            process.standardOutput = handle
+            try process.run()
+        }
+
+        /// The port from the start-up log line.
+        func port(timeout: Duration = .seconds(20)) async throws -> Int {
+            let deadline = ContinuousClock.now + timeout
+            while ContinuousClock.now < deadline {
+                let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+                if let range = text.range(of: "relay.listen=127.0.0.1:") {
+                    let digits = text[range.upperBound...].prefix { $0.isNumber }
+                    if let port = Int(digits) { return port }
+                }
+                guard process.isRunning else { throw TestFailure("server exited: \(text)") }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            throw TestFailure("server did not start")
+        }
+
+        func kill9() {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+
+        func stop() {
+            if process.isRunning {
+                process.terminate()
+                process.waitUntilExit()
+            }
+        }
+    }
+
+    /// State shared by the client tasks.
+    final class Shared: Sendable {
+        let acknowledged = Mutex<[String]>([])
+        let next = Mutex(0)
+        let killed = Mutex(false)
+    }
+
+    @Test func everyAcknowledgedDeliverySurvivesKill9() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("crash-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let config = folder.appendingPathComponent("relay.conf")
+        try """
+        listen 127.0.0.1:0
+        verify { secret env:ENGAGE_SIGNING_SECRET }
+        spool { path \(folder.path)/spool.db }
+        sink out file { path \(folder.path)/out.jsonl }
+        route * -> out
+        """.write(to: config, atomically: true, encoding: .utf8)
+
+        let samples = try Fixtures.engageBodies().map(\.body)
+        let requests = try PythonSvix.sign((0..<2000).map { samples[$0 % samples.count] })
+        let shared = Shared()
+
+        let first = try ServerProcess(config: config, log: folder.appendingPathComponent("first.log"))
+        defer { first.stop() }
+        let port = try await first.port()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<16 {
+                group.addTask {
+                    while !shared.killed.withLock({ $0 }) {
+                        let index = shared.next.withLock { value -> Int in
+                            defer { value += 1 }
+                            return value
+                        }
+                        guard index < requests.count else { return }
+                        let request = requests[index]
+                        var http = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhooks/engage")
+                        http.method = .POST
+                        for (name, value) in request.headers() { http.headers.add(name: name, value: value) }
+                        http.body = .bytes(ByteBuffer(bytes: request.body))
+                        guard let response = try? await HTTPClient.shared.execute(http, timeout: .seconds(10)) else {
+                            continue
+                        }
+                        _ = try? await response.body.collect(upTo: 1024)
+                        if (200..<300).contains(response.status.code) {
+                            shared.acknowledged.withLock { $0.append(request.messageId) }
+                        }
+                    }
+                }
+            }
+            group.addTask {
+                while shared.acknowledged.withLock({ $0.count }) < 700 { try await Task.sleep(for: .milliseconds(5)) }
+                first.kill9()
+                shared.killed.withLock { $0 = true }
+            }
+            try await group.waitForAll()
+        }
+        let acked = Set(shared.acknowledged.withLock { $0 })
+        #expect(acked.count >= 700)
+
+        let second = try ServerProcess(config: config, log: folder.appendingPathComponent("second.log"))
+        defer { second.stop() }
+        _ = try await second.port()
+        let output = folder.appendingPathComponent("out.jsonl")
+        var delivered: [String] = []
+        let deadline = ContinuousClock.now + .seconds(90)
+        repeat {
+            try await Task.sleep(for: .milliseconds(200))
+            let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+            delivered = text.split(separator: "\n").compactMap { line in
+                (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["messageId"] as? String
+            }
+        } while !acked.isSubset(of: Set(delivered)) && ContinuousClock.now < deadline
+        let missing = acked.subtracting(Set(delivered))
+        #expect(missing.isEmpty, "\(missing.count) acknowledged deliveries are missing after the crash")
+        let duplicates = delivered.count - Set(delivered).count
+        print("crash test: \(acked.count) acknowledged, \(Set(delivered).count) delivered, \(duplicates) duplicate lines")
+    }
+}
+
+extension CrashTests {
+    @Test func sigtermDuringLoadExitsZeroAndLosesNothingAcknowledged() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("term-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let config = folder.appendingPathComponent("relay.conf")
+        try """
+        listen 127.0.0.1:0
+        verify { secret env:ENGAGE_SIGNING_SECRET }
+        spool { path \(folder.path)/spool.db }
+        sink out file { path \(folder.path)/out.jsonl }
+        route * -> out
+        """.write(to: config, atomically: true, encoding: .utf8)
+        let samples = try Fixtures.engageBodies().map(\.body)
+        let requests = try PythonSvix.sign((0..<600).map { samples[$0 % samples.count] })
+        let shared = Shared()
+
+        let server = try ServerProcess(config: config, log: folder.appendingPathComponent("first.log"))
+        defer { server.stop() }
+        let port = try await server.port()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    while true {
+                        let index = shared.next.withLock { value -> Int in
+                            defer { value += 1 }
+                            return value
+                        }
+                        guard index < requests.count, !shared.killed.withLock({ $0 }) else { return }
+                        var http = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhooks/engage")
+                        http.method = .POST
+                        for (name, value) in requests[index].headers() { http.headers.add(name: name, value: value) }
+                        http.body = .bytes(ByteBuffer(bytes: requests[index].body))
+                        guard let response = try? await HTTPClient.shared.execute(http, timeout: .seconds(10)) else {
+                            continue
+                        }
+                        _ = try? await response.body.collect(upTo: 1024)
+                        if (200..<300).contains(response.status.code) {
+                            shared.acknowledged.withLock { $0.append(requests[index].messageId) }
+                        }
+                    }
+                }
+            }
+            group.addTask {
+                while shared.acknowledged.withLock({ $0.count }) < 200 { try await Task.sleep(for: .milliseconds(5)) }
+                kill(server.process.processIdentifier, SIGTERM)
+                server.process.waitUntilExit()
+                shared.killed.withLock { $0 = true }
+            }
+            try await group.waitForAll()
+        }
+        #expect(server.process.terminationReason == .exit)
+        #expect(server.process.terminationStatus == 0)
+        let acked = Set(shared.acknowledged.withLock { $0 })
+
+        let second = try ServerProcess(config: config, log: folder.appendingPathComponent("second.log"))
+        defer { second.stop() }
+        _ = try await second.port()
+        var delivered = Set<String>()
+        let deadline = ContinuousClock.now + .seconds(60)
+        repeat {
+            try await Task.sleep(for: .milliseconds(200))
+            let text = (try? String(contentsOf: folder.appendingPathComponent("out.jsonl"), encoding: .utf8)) ?? ""
+            delivered = Set(
+                text.split(separator: "\n").compactMap { line in
+                    (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["messageId"] as? String
+                })
+        } while !acked.isSubset(of: delivered) && ContinuousClock.now < deadline
+        #expect(acked.subtracting(delivered).isEmpty)
+    }
+}

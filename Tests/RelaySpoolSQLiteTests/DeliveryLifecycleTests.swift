@@ -1,0 +1,166 @@
+import Foundation
+import RelayCore
+import Testing
+
+@testable import RelaySpoolSQLite
+
+@Suite("Appending, claiming and completing deliveries")
+struct DeliveryLifecycleTests {
+    let t0 = SpoolFixture.t0
+
+    @Test("an appended event is claimed with its body, then recorded as delivered")
+    func roundTrip() async throws {
+        let fixture = try SpoolFixture()
+        defer { fixture.remove() }
+        let spool = try fixture.open()
+        let record = SpoolFixture.record("1")
+
+        #expect(try await spool.append(record) == .stored)
+        let claimed = try await spool.claim(sink: "a", limit: 10, now: t0)
+        #expect(claimed.count == 1)
+        let delivery = try #require(claimed.first)
+        #expect(delivery.sink == "a")
+        #expect(delivery.messageId == "msg_1")
+        #expect(delivery.body == record.body)
+        #expect(delivery.attempts == 0)
+        #expect(delivery.receivedAt == t0)
+        #expect(
+            try await spool.claim(sink: "a", limit: 10, now: t0).isEmpty, "an in-flight delivery is not claimed again")
+
+        try await spool.complete([DeliveryResult(eventKey: delivery.eventKey, sink: "a", kind: .delivered, at: t0 + 1)])
+        let stored = try #require(try await spool.event("msg_1"))
+        #expect(stored.deliveries.map(\.sink) == ["a", "b"])
+        #expect(stored.deliveries.map(\.state) == [.delivered, .pending])
+        #expect(stored.deliveries[0].nextAttemptAt == t0 + 1)
+        #expect(stored.deliveries[0].attempts == 0)
+        try await spool.close()
+    }
+
+    @Test("claims come in receipt order, at most `limit`, and only when due")
+    func claimOrderLimitAndDueTime() async throws {
+        let fixture = try SpoolFixture()
+        defer { fixture.remove() }
+        let spool = try fixture.open()
+        for n in 1...5 { _ = try await spool.append(SpoolFixture.record("\(n)", sinks: ["a"], at: t0 + Double(n))) }
+        let now = t0 + 10
+
+        let first = try await spool.claim(sink: "a", limit: 2, now: now)
+        #expect(first.map(\.messageId) == ["msg_1", "msg_2"])
+        try await spool.complete([
+            DeliveryResult(
+                eventKey: first[0].eventKey, sink: "a", kind: .retry(at: now + 60), error: "timeout", at: now),
+            DeliveryResult(eventKey: first[1].eventKey, sink: "a", kind: .delivered, at: now),
+        ])
+        #expect(try await spool.claim(sink: "a", limit: 10, now: now).map(\.messageId) == ["msg_3", "msg_4", "msg_5"])
+        #expect(try await spool.nextDue(sink: "a") == now + 60)
+        #expect(try await spool.claim(sink: "a", limit: 10, now: now + 59).isEmpty)
+
+        let retried = try await spool.claim(sink: "a", limit: 10, now: now + 60)
+        #expect(retried.map(\.messageId) == ["msg_1"])
+        #expect(retried.first?.attempts == 1)
+        #expect(try await spool.nextDue(sink: "a") == nil)
+        #expect(try await spool.claim(sink: "a", limit: 0, now: now + 60).isEmpty)
+        try await spool.close()
+    }
+
+    @Test("claims of one sink leave the deliveries of other sinks alone")
+    func claimIsPerSink() async throws {
+        let fixture = try SpoolFixture()
+        defer { fixture.remove() }
+        let spool = try fixture.open()
+        _ = try await spool.append(SpoolFixture.record("1", sinks: ["a", "b"]))
+        _ = try await spool.append(SpoolFixture.record("2", sinks: ["b"]))
+
+        #expect(try await spool.claim(sink: "a", limit: 10, now: t0).map(\.messageId) == ["msg_1"])
+        #expect(try await spool.claim(sink: "b", limit: 10, now: t0).map(\.messageId) == ["msg_1", "msg_2"])
+        #expect(try await spool.claim(sink: "c", limit: 10, now: t0).isEmpty)
+        try await spool.close()
+    }
+
+    @Test("retries and dead letters record attempts, the error and the time")
+    func retriesAndFailuresAreRecorded() async throws {
+        let fixture = try SpoolFixture()
+        defer { fixture.remove() }
+        let spool = try fixture.open()
+        _ = try await spool.append(SpoolFixture.record("1", sinks: ["a"]))
+        var key: Int64 = 0
+
+        for attempt in 1...3 {
+            let claimed = try await spool.claim(sink: "a", limit: 1, now: t0 + Double(attempt * 100))
+            #expect(claimed.first?.attempts == attempt - 1)
+            key = try #require(claimed.first).eventKey
+            let next = t0 + Double(attempt * 100 + 50)
+            try await spool.complete([
+                DeliveryResult(
+                    eventKey: key, sink: "a", kind: .retry(at: next), error: "HTTP 503 (\(attempt))", at: next - 50)
+            ])
+            let delivery = try #require(try await spool.event("evt_1")?.deliveries.first)
+            #expect(delivery.state == .pending)
+            #expect(delivery.attempts == attempt)
+            #expect(delivery.lastError == "HTTP 503 (\(attempt))")
+            #expect(delivery.nextAttemptAt == next)
+        }
+        _ = try await spool.claim(sink: "a", limit: 1, now: t0 + 1_000)
+        try await spool.complete([
+            DeliveryResult(eventKey: key, sink: "a", kind: .failed, error: "HTTP 400", at: t0 + 1_001)
+        ])
+        let dead = try #require(try await spool.event("evt_1")?.deliveries.first)
+        #expect(
+            dead
+                == StoredDelivery(
+                    sink: "a", state: .failed, attempts: 4, nextAttemptAt: t0 + 1_001, lastError: "HTTP 400"))
+        #expect(try await spool.claim(sink: "a", limit: 1, now: t0 + 10_000).isEmpty)
+        #expect(try await spool.nextDue(sink: "a") == nil)
+        try await spool.close()
+    }
+
+    @Test("recovery puts in-flight deliveries back to pending, claimable again")
+    func recoverInFlight() async throws {
+        let fixture = try SpoolFixture()
+        defer { fixture.remove() }
+        let spool = try fixture.open()
+        for n in 1...3 { _ = try await spool.append(SpoolFixture.record("\(n)", sinks: ["a"])) }
+        #expect(try await spool.claim(sink: "a", limit: 2, now: t0).count == 2)
+        try await spool.close()
+
+        let reopened = try fixture.open()
+        #expect(try await reopened.claim(sink: "a", limit: 10, now: t0).map(\.messageId) == ["msg_3"])
+        #expect(try await reopened.recover(now: t0 + 5) == 3)
+        #expect(
+            try await reopened.claim(sink: "a", limit: 10, now: t0 + 5).map(\.messageId) == ["msg_1", "msg_2", "msg_3"])
+        #expect(try await reopened.recover(now: t0 + 6) == 3)
+        #expect(try await reopened.recover(now: t0 + 7) == 0)
+        try await reopened.close()
+    }
+
+    @Test("appending a message id already held is a duplicate that adds nothing")
+    func sequentialDuplicate() async throws {
+        let fixture = try SpoolFixture()
+        defer { fixture.remove() }
+        let spool = try fixture.open()
+
+        #expect(try await spool.append(SpoolFixture.record("1", sinks: ["a"])) == .stored)
+        #expect(try await spool.append(SpoolFixture.record("1", sinks: ["a", "b"])) == .duplicate)
+        let events = try await spool.events(EventQuery())
+        #expect(events.count == 1)
+        #expect(events.first?.deliveries.map(\.sink) == ["a"])
+        #expect(spool.statistics.duplicates == 1)
+        try await spool.close()
+    }
+
+    @Test("an event with no sinks is stored with its state and reason, and nothing to claim")
+    func undeliverableEventIsKept() async throws {
+        let fixture = try SpoolFixture()
+        defer { fixture.remove() }
+        let spool = try fixture.open()
+        let record = SpoolFixture.record("1", sinks: [], state: .undeliverable, type: "", reason: "cannot decrypt")
+
+        #expect(try await spool.append(record) == .stored)
+        let stored = try #require(try await spool.event("msg_1"))
+        #expect(stored.state == .undeliverable)
+        #expect(stored.reason == "cannot decrypt")
+        #expect(stored.deliveries.isEmpty)
+        #expect(stored.body == record.body)
+        try await spool.close()
+    }
+}
