@@ -251,7 +251,8 @@ struct PlanBuilder {
         guard errorCount == errorsBefore else { return }
         let delivery = DeliveryPolicy(
             batchSize: options.integer("batch") ?? kind.defaultBatchSize,
-            maxInFlight: options.integer("max-in-flight") ?? kind.defaultMaxInFlight,
+            // `concurrency` is the exec sink's own spelling of the same knob.
+            maxInFlight: options.integer("max-in-flight") ?? options.integer("concurrency") ?? kind.defaultMaxInFlight,
             retry: RetryPolicy(
                 maxAttempts: retry.maxAttempts, minBackoff: retry.minBackoff, maxBackoff: retry.maxBackoff,
                 maxAge: options.duration("max-age") ?? RetryPolicy.default.maxAge))

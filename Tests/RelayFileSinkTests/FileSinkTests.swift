@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import RelayCore
 import RelayFileSink
+import RelayTesting
 import Testing
 
 @Suite struct FileSinkTests {
@@ -67,5 +68,15 @@ import Testing
         } throws: { error in
             "\(error)".contains("cannot create folder") && "\(error)".contains(blocker)
         }
+    }
+}
+
+extension FileSinkTests {
+    @Test func passesSinkConformance() async throws {
+        let path = folder + "/conformance.jsonl"
+        let problems = await SinkConformance.check(FileSink.self, options: ["path": [.text(path)]]) {
+            try lines(path).compactMap { $0["messageId"] as? String }
+        }
+        #expect(problems.isEmpty, "\(problems)")
     }
 }
