@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
     ],
     targets: [
         .target(name: "EngageEvents", swiftSettings: strict),
@@ -62,7 +63,7 @@ let package = Package(
         ),
         .target(
             name: "RelayFileSink",
-            dependencies: ["RelayCore", "EngageEvents"],
+            dependencies: ["RelayCore", "RelayConfig", "EngageEvents"],
             path: "Sources/Sinks/File",
             swiftSettings: strict
         ),
@@ -71,10 +72,12 @@ let package = Package(
             dependencies: [
                 "RelayCore", "WebhookVerification",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),

@@ -1,18 +1,46 @@
 import EngageEvents
 import Foundation
+import WebhookVerification
 
 /// Turns an authentic body into an ``EngageEvent``; the same at ingest and when the dispatcher rebuilds an event.
 public struct EventDecoder: Sendable {
-    /// Creates a decoder.
-    public init() {}
+    /// Decrypts payloads of envelopes that say `isEncrypted: true`.
+    public var decryptor: PayloadDecryptor?
 
-    /// Decodes the envelope; throws a reason (never containing the body) when the body is not an Engage envelope.
+    /// Creates a decoder, with a decryption key when the config has one.
+    public init(decryptor: PayloadDecryptor? = nil) { self.decryptor = decryptor }
+
+    /// Decodes the envelope and decrypts its payload when needed; throws a reason (never containing the body or the
+    /// plaintext) when the event cannot be delivered.
     public func decode(_ body: [UInt8], messageId: String, receivedAt: Date) throws(UndeliverableReason) -> EngageEvent {
+        var event: EngageEvent
         do {
-            return try EngageEvent(decoding: body, messageId: messageId, receivedAt: receivedAt)
+            event = try EngageEvent(decoding: body, messageId: messageId, receivedAt: receivedAt)
         } catch {
             throw UndeliverableReason(code: error.code.rawValue, message: error.message)
         }
+        guard event.isEncrypted else { return event }
+        func reason(_ code: String, _ message: String) -> UndeliverableReason {
+            UndeliverableReason(code: code, message: message, eventType: event.type.rawValue, eventId: event.id, tenant: event.tenant)
+        }
+        guard case .string(let ciphertext) = event.payload else {
+            throw reason("encrypted_payload_not_text", "`isEncrypted` is true but the payload is not a string")
+        }
+        guard let decryptor else {
+            throw reason("no_decryption_key", "the payload is encrypted and no `decrypt` key is configured")
+        }
+        let plaintext: [UInt8]
+        do {
+            plaintext = try decryptor.decrypt(ciphertext)
+        } catch {
+            throw reason("decryption_failed", "the payload could not be decrypted: \(error.code)")
+        }
+        do {
+            event.payload = try JSONValue(parsing: plaintext)
+        } catch {
+            throw reason("decrypted_payload_not_json", "the decrypted payload is not JSON")
+        }
+        return event
     }
 }
 
@@ -22,11 +50,20 @@ public struct UndeliverableReason: Error, Sendable, Equatable, CustomStringConve
     public var code: String
     /// A short explanation without event content.
     public var message: String
+    /// The envelope's type, when the envelope could be read.
+    public var eventType: String?
+    /// The envelope's event id, when the envelope could be read.
+    public var eventId: String?
+    /// The envelope's tenant, when the envelope could be read.
+    public var tenant: String?
 
     /// Creates a reason.
-    public init(code: String, message: String) {
+    public init(code: String, message: String, eventType: String? = nil, eventId: String? = nil, tenant: String? = nil) {
         self.code = code
         self.message = message
+        self.eventType = eventType
+        self.eventId = eventId
+        self.tenant = tenant
     }
 
     /// `code: message`.

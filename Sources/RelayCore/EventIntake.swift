@@ -66,7 +66,8 @@ public struct SpoolIntake: EventIntake {
     ) async throws(IntakeError) -> IntakeReceipt {
         try await append(
             SpoolRecord(
-                messageId: messageId, eventId: messageId, type: "", tenant: nil, receivedAt: receivedAt, body: body,
+                messageId: messageId, eventId: reason.eventId ?? messageId, type: reason.eventType ?? "",
+                tenant: reason.tenant, receivedAt: receivedAt, body: body,
                 sinks: [], state: .undeliverable, reason: reason.description))
     }
 

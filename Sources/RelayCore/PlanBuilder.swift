@@ -11,10 +11,15 @@ struct PlanBuilder {
     var plan: RelayPlan
     var diagnostics: [Diagnostic] = []
 
-    static let topLevelKeys = ["listen", "path", "max-body", "verify", "spool", "sink", "route", "unrouted"]
-    static let verifyKeys = ["secret", "public-key", "tolerance"]
+    static let topLevelKeys = [
+        "listen", "path", "max-body", "header-timeout", "body-timeout", "max-connections", "verify", "spool", "sink",
+        "route", "unrouted",
+    ]
+    static let verifyKeys = ["secret", "public-key", "tolerance", "allow", "trust-proxy", "header", "decrypt", "rate-limit"]
     static let spoolKeys = ["path", "retention", "commit", "max-queue", "max-size"]
-    static let singletons = ["listen", "path", "max-body", "verify", "spool", "unrouted"]
+    static let singletons = [
+        "listen", "path", "max-body", "header-timeout", "body-timeout", "max-connections", "verify", "spool", "unrouted",
+    ]
 
     init(document: ConfigDocument, registry: SinkRegistry, environment: [String: String]) {
         self.document = document
@@ -62,6 +67,22 @@ struct PlanBuilder {
                         "`\(value.text)` is not a body size between 1KiB and 64MiB", at: value.range,
                         suggestion: "write a size such as 512KiB or 1MiB")
                 }
+            case "header-timeout", "body-timeout":
+                guard let value = singleValue(directive, usage: "\(key) 10s") else { continue }
+                guard let duration = ConfigValue.duration(value.text), duration >= .milliseconds(100),
+                    duration <= .seconds(3600)
+                else {
+                    error("`\(value.text)` is not a timeout between 100ms and 1h", at: value.range)
+                    continue
+                }
+                if key == "header-timeout" { plan.limits.headerTimeout = duration } else { plan.limits.bodyTimeout = duration }
+            case "max-connections":
+                guard let value = singleValue(directive, usage: "max-connections 1024") else { continue }
+                guard let count = ConfigValue.integer(value.text), (1...1_000_000).contains(count) else {
+                    error("`\(value.text)` is not a connection count between 1 and 1000000", at: value.range)
+                    continue
+                }
+                plan.limits.maxConnections = count
             case "verify":
                 verifyBlock = directive
                 buildVerify(directive)
@@ -139,9 +160,74 @@ struct PlanBuilder {
                         "`\(value.text)` is not a tolerance between 1s and 1d", at: value.range,
                         suggestion: "Svix's default is 5m")
                 }
+            case "allow", "trust-proxy":
+                guard !entry.arguments.isEmpty, entry.block == nil else {
+                    error("`\(entry.name.text)` needs addresses", at: entry.name.range, suggestion: "e.g. `\(entry.name.text) svix-eu 10.0.0.0/8`")
+                    continue
+                }
+                for token in entry.arguments where token.kind != .comma {
+                    guard let ranges = SourcePolicy.ranges(for: token.text) else {
+                        let names = SourcePolicy.namedLists.keys.sorted()
+                        error(
+                            "`\(token.text)` is not an address, a CIDR range or a named list", at: token.range,
+                            suggestion: closestMatch(to: token.text, among: names).map { "did you mean `\($0)`?" }
+                                ?? "write 10.0.0.0/8, 2001:db8::/32, 192.0.2.7 or one of \(names.joined(separator: ", "))")
+                        continue
+                    }
+                    if entry.name.text == "allow" {
+                        plan.verification.allow.append((token.text, ranges))
+                    } else {
+                        plan.verification.trustedProxies.append(contentsOf: ranges)
+                    }
+                }
+            case "header":
+                guard entry.arguments.count >= 2, entry.block == nil else {
+                    error(
+                        "`header` takes a header name and one or more accepted values", at: entry.range,
+                        suggestion: "write `header X-Engage-Token env:ENGAGE_HEADER_TOKEN`")
+                    continue
+                }
+                let name = entry.arguments[0]
+                guard name.text.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+                    error("`\(name.text)` is not a header name", at: name.range)
+                    continue
+                }
+                var values: [String] = []
+                var sources: [SecretSource] = []
+                for token in entry.arguments.dropFirst() {
+                    let source = SecretSource(token.text)
+                    guard let value = resolve(source, key: "header \(name.text)", at: token.range) else { continue }
+                    guard !value.isEmpty else {
+                        error("an empty header token would accept nothing", at: token.range)
+                        continue
+                    }
+                    values.append(value)
+                    sources.append(source)
+                }
+                if !values.isEmpty {
+                    plan.verification.headerTokens.append((HeaderToken(name: name.text, acceptedValues: values), sources))
+                }
+            case "decrypt":
+                guard let value = singleValue(entry, usage: "decrypt file:/etc/engage-relay/payload.key") else { continue }
+                let source = SecretSource(value.text)
+                guard let key = resolve(source, key: "decrypt", at: value.range) else { continue }
+                do {
+                    plan.verification.decryption = (source, try PayloadDecryptor(key: key))
+                } catch {
+                    self.error(
+                        "`decrypt` \(source) is not a valid payload key: \(error.message)", at: value.range,
+                        suggestion: "the key is the 32-character [A-Za-z0-9] text from Engage")
+                }
+            case "rate-limit":
+                if let limit = parseRateLimit(entry) { plan.verification.rateLimit = limit }
             default:
                 unknownKey(entry.name, context: "in `verify`", known: Self.verifyKeys)
             }
+        }
+        if plan.verification.decryption == nil && !diagnostics.contains(where: { $0.severity == .error }) {
+            warning(
+                "no `decrypt` key: events that arrive encrypted will be stored as undeliverable", at: directive.name.range,
+                suggestion: "add `decrypt file:PATH` if payload encryption is on in Engage")
         }
         if plan.verification.secrets.isEmpty && plan.verification.publicKeys.isEmpty
             && !diagnostics.contains(where: { $0.severity == .error && directive.range.contains($0.range) })
@@ -349,6 +435,37 @@ struct PlanBuilder {
             error("`\(token.text)` is not a valid \(option.type) for `\(option.name)`", at: token.range, suggestion: suggestion)
             return nil
         }
+    }
+
+    /// `rate-limit N/s burst M [per-source N/s burst M]`.
+    mutating func parseRateLimit(_ entry: Directive) -> RateLimitPlan? {
+        let words = entry.arguments.map(\.text)
+        func rate(_ text: String) -> Double? {
+            guard text.hasSuffix("/s"), let value = Double(text.dropLast(2)), value > 0, value <= 1_000_000 else { return nil }
+            return value
+        }
+        func burst(_ text: String) -> Int? {
+            guard let value = Int(text), (1...1_000_000).contains(value) else { return nil }
+            return value
+        }
+        let usage = "write `rate-limit 50/s burst 100` or `rate-limit 50/s burst 100 per-source 10/s burst 20`"
+        guard words.count == 3 || words.count == 7, let global = rate(words[0]), words[1] == "burst",
+            let globalBurst = burst(words[2])
+        else {
+            error("malformed `rate-limit`", at: entry.range, suggestion: usage)
+            return nil
+        }
+        var plan = RateLimitPlan(rate: global, burst: globalBurst)
+        if words.count == 7 {
+            guard words[3] == "per-source", let each = rate(words[4]), words[5] == "burst", let eachBurst = burst(words[6])
+            else {
+                error("malformed `rate-limit`", at: entry.range, suggestion: usage)
+                return nil
+            }
+            plan.perSourceRate = each
+            plan.perSourceBurst = eachBurst
+        }
+        return plan
     }
 
     /// `retry attempts=N backoff=MIN..MAX` (either part may be left out).

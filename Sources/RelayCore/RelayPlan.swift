@@ -13,6 +13,8 @@ public struct RelayPlan: Sendable {
     public internal(set) var path: String = "/webhooks/engage"
     /// The largest body accepted, in bytes.
     public internal(set) var maxBody: Int64 = 1 << 20
+    /// Protections against slow and numerous clients.
+    public internal(set) var limits = ConnectionLimits()
     /// How deliveries are authenticated.
     public internal(set) var verification = VerificationPlan()
     /// Where events are stored before delivery.
@@ -80,6 +82,24 @@ public struct VerificationPlan: Sendable {
     public internal(set) var publicKeys: [(source: SecretSource, key: WebhookPublicKey)] = []
     /// How far a timestamp may be from now, both ways.
     public internal(set) var tolerance: Duration = .seconds(SignatureVerifier.defaultTolerance)
+    /// Source addresses allowed (empty: any), as written and as ranges.
+    public internal(set) var allow: [(text: String, ranges: [IPAddressRange])] = []
+    /// Peers whose `X-Forwarded-For` / `Forwarded` headers are believed.
+    public internal(set) var trustedProxies: [IPAddressRange] = []
+    /// Required header tokens (each line: one header, several accepted values for rotation).
+    public internal(set) var headerTokens: [(token: HeaderToken, sources: [SecretSource])] = []
+    /// The payload decryption key, when configured.
+    public internal(set) var decryption: (source: SecretSource, decryptor: PayloadDecryptor)?
+    /// The rate limit, when configured.
+    public internal(set) var rateLimit: RateLimitPlan?
+
+    /// The source policy for these settings.
+    public var sourcePolicy: SourcePolicy {
+        SourcePolicy(allow: allow.flatMap(\.ranges), trustedProxies: trustedProxies)
+    }
+
+    /// The decoder that turns bodies into events with these settings (decrypting when a key is configured).
+    public var decoder: EventDecoder { EventDecoder(decryptor: decryption?.decryptor) }
 
     /// A verifier for these settings.
     public func makeVerifier(clock: WebhookClock = .system) -> SignatureVerifier {
@@ -125,4 +145,39 @@ public enum UnroutedPolicy: String, Sendable, Hashable, CaseIterable {
     case drop
     /// Answer 422 so the sender sees the refusal; nothing is stored.
     case reject
+}
+
+/// `rate-limit N/s burst M [per-source N/s burst M]`.
+public struct RateLimitPlan: Sendable, Hashable {
+    /// Requests per second for all sources together.
+    public var rate: Double
+    /// The global bucket size.
+    public var burst: Int
+    /// Requests per second for one source address.
+    public var perSourceRate: Double?
+    /// One source's bucket size.
+    public var perSourceBurst: Int?
+
+    /// Creates a rate-limit setting.
+    public init(rate: Double, burst: Int, perSourceRate: Double? = nil, perSourceBurst: Int? = nil) {
+        self.rate = rate
+        self.burst = burst
+        self.perSourceRate = perSourceRate
+        self.perSourceBurst = perSourceBurst
+    }
+
+    /// A limiter for these settings.
+    public func makeLimiter() -> RateLimiter {
+        RateLimiter(ratePerSecond: rate, burst: burst, perSourceRatePerSecond: perSourceRate, perSourceBurst: perSourceBurst)
+    }
+}
+
+/// Read timeouts and the connection cap.
+public struct ConnectionLimits: Sendable, Hashable {
+    /// How long a client may take to send a request head (also the keep-alive idle limit).
+    public internal(set) var headerTimeout: Duration = .seconds(10)
+    /// How long a client may take to send a body once the head is in.
+    public internal(set) var bodyTimeout: Duration = .seconds(30)
+    /// Connections served at once; more wait in the accept queue.
+    public internal(set) var maxConnections = 1024
 }

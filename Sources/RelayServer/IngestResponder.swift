@@ -20,6 +20,9 @@ public struct IngestResponder: HTTPResponder {
     let routes: RouteTable
     let unrouted: UnroutedPolicy
     let decoder: EventDecoder
+    let sourcePolicy: SourcePolicy
+    let headerTokens: [HeaderToken]
+    let rateLimiter: RateLimiter?
     let intake: any EventIntake
     let drain: DrainState
     let logger: Logger
@@ -34,7 +37,10 @@ public struct IngestResponder: HTTPResponder {
         self.verifier = verifier
         self.routes = plan.routes
         self.unrouted = plan.unrouted
-        self.decoder = EventDecoder()
+        self.decoder = plan.verification.decoder
+        self.sourcePolicy = plan.verification.sourcePolicy
+        self.headerTokens = plan.verification.headerTokens.map(\.token)
+        self.rateLimiter = plan.verification.rateLimit?.makeLimiter()
         self.intake = intake
         self.drain = drain
         self.logger = logger
@@ -45,12 +51,14 @@ public struct IngestResponder: HTTPResponder {
         let requestPath = request.uri.path
         if requestPath == path {
             guard request.method == .post else { return Self.response(for: .methodNotAllowed, allow: "POST") }
+            var source = context.sourceText
             do {
+                let client = try admit(request, context: context)
+                source = client?.description ?? source
                 return try await ingest(request, context: context)
             } catch let refusal as Refusal {
                 logger.notice(
-                    "delivery refused",
-                    metadata: ["relay.reason": .string(refusal.code), "relay.source": .string(context.sourceText)])
+                    "delivery refused", metadata: ["relay.reason": .string(refusal.code), "relay.source": .string(source)])
                 return Self.response(for: refusal)
             }
         }
@@ -63,11 +71,33 @@ public struct IngestResponder: HTTPResponder {
         return Self.response(for: .notFound)
     }
 
-    func ingest(_ request: Request, context: IngestContext) async throws -> Response {
+    /// The checks that need no body, cheapest first: size, source address, rate, header token.
+    /// Returns the client address (after trusted proxies) when the peer's address is known.
+    func admit(_ request: Request, context: IngestContext) throws -> IPAddress? {
         if drain.isDraining { throw Refusal.shuttingDown }
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxBody {
             throw Refusal.bodyTooLarge
         }
+        let peer = context.remoteAddress?.ipAddress.flatMap(IPAddress.init)
+        let client = peer.map {
+            sourcePolicy.clientAddress(
+                peer: $0, forwardedFor: request.headers[values: .xForwardedFor].joined(separator: ","),
+                forwarded: request.headers[values: .forwarded].joined(separator: ","))
+        }
+        if !sourcePolicy.allow.isEmpty {
+            guard let client, sourcePolicy.allows(client) else { throw Refusal.sourceNotAllowed }
+        }
+        if let rateLimiter, case .limited(let seconds) = rateLimiter.admit(source: client) {
+            throw Refusal(.tooManyRequests, "rate_limited", retryAfterSeconds: Int64(seconds))
+        }
+        for token in headerTokens {
+            let name = HTTPField.Name(token.name)
+            guard token.accepts(name.flatMap { request.headers[$0] }) else { throw Refusal.tokenMismatch }
+        }
+        return client
+    }
+
+    func ingest(_ request: Request, context: IngestContext) async throws -> Response {
         let body = try await readBody(request)
         let headers = WebhookHeaders(fields: request.headers.lazy.map { (name: $0.name.canonicalName, value: $0.value) })
         let delivery: VerifiedDelivery

@@ -23,6 +23,10 @@ public struct Refusal: Error, Sendable, Equatable {
     public static let methodNotAllowed = Refusal(.methodNotAllowed, "method_not_allowed")
     /// The body is larger than `max-body`.
     public static let bodyTooLarge = Refusal(.contentTooLarge, "body_too_large")
+    /// The source address is not on the allowlist.
+    public static let sourceNotAllowed = Refusal(.forbidden, "source_not_allowed")
+    /// The custom header token is missing or wrong (no hint of the expected value).
+    public static let tokenMismatch = Refusal(.forbidden, "token_mismatch")
     /// The event matched no route and the config says `unrouted reject`.
     public static let unrouted = Refusal(.unprocessableContent, "unrouted")
     /// The receiver is shutting down; the sender should retry.

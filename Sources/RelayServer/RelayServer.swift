@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import RelayCore
@@ -13,9 +14,19 @@ public enum RelayServer {
     ) -> Application<IngestResponder> {
         let responder = IngestResponder(plan: plan, verifier: verifier, intake: intake, drain: drain, logger: logger)
         let host = plan.listen.host
+        let limits = plan.limits
         return Application(
             responder: responder,
-            configuration: ApplicationConfiguration(address: .hostname(host, port: plan.listen.port), serverName: nil),
+            server: .http1(
+                configuration: HTTP1Channel.Configuration(
+                    additionalChannelHandlers: [
+                        ReadTimeoutHandler(
+                            headTimeout: .nanoseconds(Int64(limits.headerTimeout.seconds * 1e9)),
+                            bodyTimeout: .nanoseconds(Int64(limits.bodyTimeout.seconds * 1e9)))
+                    ])),
+            configuration: ApplicationConfiguration(
+                address: .hostname(host, port: plan.listen.port), serverName: nil,
+                availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections)),
             onServerRunning: { channel in
                 await onListening(ListenAddress(host: host, port: channel.localAddress?.port ?? plan.listen.port))
             },

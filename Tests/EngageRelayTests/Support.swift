@@ -73,6 +73,11 @@ struct TestFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
+/// Holds bytes filled in by another thread before `DispatchGroup.wait()` returns.
+final class DataBox: @unchecked Sendable {
+    var data = Data()
+}
+
 /// Runs a child process to completion, collecting its output.
 enum ChildProcess {
     struct Output {
@@ -99,10 +104,19 @@ enum ChildProcess {
         process.standardOutput = output
         process.standardError = errors
         try process.run()
-        if let stdin { input.fileHandleForWriting.write(stdin) }
-        try input.fileHandleForWriting.close()
+        // Feed stdin and drain stderr on their own threads so a child that fills one pipe never blocks the other.
+        let writer = input.fileHandleForWriting
+        let pending = DispatchGroup()
+        DispatchQueue.global().async(group: pending) {
+            if let stdin { writer.write(stdin) }
+            try? writer.close()
+        }
+        let stderrBox = DataBox()
+        let errorReader = errors.fileHandleForReading
+        DispatchQueue.global().async(group: pending) { stderrBox.data = errorReader.readDataToEndOfFile() }
         let stdoutData = output.fileHandleForReading.readDataToEndOfFile()
-        let stderrData = errors.fileHandleForReading.readDataToEndOfFile()
+        pending.wait()
+        let stderrData = stderrBox.data
         process.waitUntilExit()
         return Output(status: process.terminationStatus, stdout: stdoutData, stderr: stderrData)
     }

@@ -7,33 +7,22 @@ import RelayTesting
 import Testing
 
 @Suite struct FileSinkTests {
-    func makeSink(path: String) throws -> FileSink {
-        try FileSink(
-            configuration: SinkConfiguration(name: "t", options: SinkOptions(["path": [.text(path)]])),
-            context: SinkContext(logger: .init(label: "test")))
-    }
+    func makeSink(path: String) throws -> FileSink { try Fixture.sink(path) }
 
     func event(_ n: Int, body: String = #"{"eventType":"contact.created","id":"x"}"#) -> EngageEvent {
-        EngageEvent(
-            id: "e\(n)", messageId: "msg_\(n)", type: .contactCreated, tenant: n.isMultiple(of: 2) ? "se" : nil,
-            receivedAt: Date(timeIntervalSince1970: 1_700_000_000), isEncrypted: false, payload: .null,
-            body: Array(body.utf8))
+        Fixture.event(n, body: body)
     }
 
-    var folder: String { FileManager.default.temporaryDirectory.appendingPathComponent("fs-\(UUID())").path }
+    var folder: String { Fixture.folder }
 
-    func lines(_ path: String) throws -> [[String: Any]] {
-        let text = try String(contentsOfFile: path, encoding: .utf8)
-        #expect(text.hasSuffix("\n"))
-        return try text.split(separator: "\n").map {
-            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
-        }
-    }
+    func lines(_ path: String) throws -> [[String: Any]] { try Fixture.lines(path) }
 
     @Test func writesOneJSONLinePerEventWithTheOriginalBodyAndCreatesFolders() async throws {
         let path = folder + "/a/b/events.jsonl"
         let sink = try makeSink(path: path)
-        let outcomes = try await sink.deliver([event(1), event(2, body: "{\n  \"eventType\": \"x\",\n  \"a\": \"q\\\"uote\"\n}")])
+        let outcomes = try await sink.deliver([
+            event(1), event(2, body: "{\n  \"eventType\": \"x\",\n  \"a\": \"q\\\"uote\"\n}"),
+        ])
         #expect(outcomes == [.delivered, .delivered])
         try await sink.close()
         let written = try lines(path)

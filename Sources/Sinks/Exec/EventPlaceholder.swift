@@ -1,0 +1,26 @@
+import EngageEvents
+
+/// A `{name}` placeholder in a command word, filled in from each event.
+enum EventPlaceholder: String, CaseIterable, Sendable {
+    /// The event type, `{type}`.
+    case type
+    /// The tenant, `{tenant}` (empty when the envelope names none).
+    case tenant
+    /// The event id, `{id}`.
+    case id
+    /// The contact the payload names, `{contactId}` (empty when it names none).
+    case contactId
+
+    /// The placeholders as written, for error messages: `{type}, {tenant}, {id} or {contactId}`.
+    static let spelledOut = "{type}, {tenant}, {id} or {contactId}"
+
+    /// The text this placeholder stands for in `event`.
+    func value(in event: EngageEvent) -> String {
+        switch self {
+        case .type: event.type.rawValue
+        case .tenant: event.tenant ?? ""
+        case .id: event.id
+        case .contactId: event.typedPayload.contactId ?? ""
+        }
+    }
+}

@@ -1,0 +1,246 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+import EngageEvents
+import Foundation
+import Logging
+import RelayCore
+import Subprocess
+
+/// Runs a command once per event: the exact body on standard input, the event's fields in the environment.
+///
+/// The command runs directly (argv, no shell) unless `shell true`. Its environment is the relay's plus
+/// `ENGAGE_EVENT_ID`, `ENGAGE_EVENT_TYPE`, `ENGAGE_TENANT` and `ENGAGE_CONTACT_ID` (when known),
+/// `ENGAGE_MESSAGE_ID`, and the configured `env` pairs. Exit 0 is delivered; exit 75 (`EX_TEMPFAIL`), an exit code
+/// listed in `retry-exit-codes`, death by a signal and the timeout are retried; any other exit code fails. On timeout
+/// the command's whole process group is killed. Output is kept bounded (the last 64 KiB of each stream); its end goes
+/// into the outcome's reason and the debug log (so the command should not print secrets or the body).
+///
+/// With `shell true` the words run as `/bin/sh -c "WORDS"` and placeholders are *not* substituted: a shell would
+/// interpret an event's text, so a script reads the event from standard input and `$ENGAGE_*` (quoted) instead.
+public final class ExecSink: Sink {
+    /// Registered as `exec`.
+    public static let kind = "exec"
+    /// One line for listings.
+    public static let summary = "run a command per event, with the body on standard input"
+    /// The options of an `exec` block.
+    public static let options: [SinkOption] = [
+        SinkOption(
+            "command", .words, required: true,
+            doc: "the program and its arguments (no shell); {type} {tenant} {id} {contactId} are filled in per event"),
+        SinkOption(
+            "shell", .boolean, default: "false",
+            doc: "run the words with /bin/sh -c, without placeholders (use stdin and $ENGAGE_* instead)"),
+        SinkOption("timeout", .duration, default: "30s", doc: "kill the command's process group and retry after this"),
+        SinkOption(
+            "concurrency", .integer(1...64), default: "1", doc: "processes at once (the engine's max-in-flight)"),
+        SinkOption("working-dir", .path, doc: "the directory the command runs in (default: the relay's)"),
+        SinkOption("env", .pair, repeatable: true, doc: "an extra environment variable for the command"),
+        SinkOption(
+            "retry-exit-codes", .words, doc: "exit codes besides 75 (EX_TEMPFAIL) that mean \"try again later\""),
+    ]
+
+    /// One process at a time unless `concurrency` (or `max-in-flight`) says more, which keeps receipt order.
+    public static let defaultMaxInFlight = 1
+
+    /// `EX_TEMPFAIL` from `sysexits.h`: always means "try again later".
+    static let temporaryFailureExitCode: Int32 = 75
+    /// How much of each output stream is kept.
+    static let outputLimit = 64 * 1024
+    /// How much output goes into an outcome's reason.
+    static let reasonOutputLimit = 200
+    /// Variables the sink sets per event; `env` may not set them.
+    static let eventVariables: Set<String> = [
+        "ENGAGE_EVENT_ID", "ENGAGE_EVENT_TYPE", "ENGAGE_TENANT", "ENGAGE_MESSAGE_ID", "ENGAGE_CONTACT_ID",
+    ]
+
+    let name: String
+    /// The absolute path of the program.
+    let executable: String
+    /// argv after the program.
+    let arguments: [ArgumentTemplate]
+    let timeout: Duration
+    let workingDirectory: String?
+    let environment: [(name: String, value: String)]
+    let retryExitCodes: Set<Int32>
+    let logger: Logger
+
+    /// Validates the command (the program must exist and be executable), directory, variables and exit codes.
+    public init(configuration: SinkConfiguration, context: SinkContext) throws {
+        let options = configuration.options
+        let name = configuration.name
+        func problem(_ message: String) -> SinkError { SinkError("sink `\(name)`: \(message)") }
+
+        guard let words = options.words("command"), let first = words.first, !first.isEmpty else {
+            throw problem("the exec sink needs `command PROGRAM [ARGUMENT...]`")
+        }
+        let timeout = options.duration("timeout") ?? .seconds(30)
+        guard timeout > .zero else { throw problem("`timeout` must be longer than 0s") }
+
+        let workingDirectory = options.text("working-dir")
+        if let workingDirectory {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: workingDirectory, isDirectory: &isDirectory),
+                isDirectory.boolValue
+            else {
+                throw problem("`working-dir` `\(workingDirectory)` is not a directory")
+            }
+        }
+
+        var environment: [(name: String, value: String)] = []
+        for (variable, value) in options.pairs("env") {
+            guard !variable.isEmpty, !variable.contains("="), !variable.contains("\0") else {
+                throw problem("`env` `\(variable)` is not a valid variable name")
+            }
+            guard !Self.eventVariables.contains(variable) else {
+                throw problem("`env` `\(variable)` is set by the exec sink for each event")
+            }
+            guard !value.contains("\0") else { throw problem("`env` `\(variable)` contains a NUL byte") }
+            environment.append((variable, value))
+        }
+
+        var retryExitCodes: Set<Int32> = []
+        for word in options.words("retry-exit-codes") ?? [] {
+            guard let code = Int32(word), (1...255).contains(code) else {
+                throw problem("`retry-exit-codes` takes exit codes from 1 to 255, not `\(word)`")
+            }
+            retryExitCodes.insert(code)
+        }
+
+        let program: String
+        if options.boolean("shell") ?? false {
+            program = "/bin/sh"
+            arguments = [.literal("-c"), .literal(words.joined(separator: " "))]
+        } else {
+            do throws(SinkError) {
+                arguments = try words.dropFirst().map { word throws(SinkError) in try ArgumentTemplate(word) }
+                guard !(try ArgumentTemplate(words[0])).hasPlaceholders else {
+                    throw SinkError("the program (the first word of `command`) cannot hold placeholders")
+                }
+            } catch {
+                throw problem(error.message)
+            }
+            program = words[0]
+        }
+        do throws(SinkError) {
+            executable = try Self.locate(program, workingDirectory: workingDirectory)
+        } catch {
+            throw problem(error.message)
+        }
+        self.name = name
+        self.timeout = timeout
+        self.workingDirectory = workingDirectory
+        self.environment = environment
+        self.retryExitCodes = retryExitCodes
+        var logger = context.logger
+        logger[metadataKey: "relay.sink"] = "\(name)"
+        self.logger = logger
+        _ = Self.ignoreBrokenPipes
+    }
+
+    /// Runs the command once per event, in order, and reports each one's outcome.
+    public func deliver(_ batch: [EngageEvent]) async throws -> [DeliveryOutcome] {
+        var outcomes: [DeliveryOutcome] = []
+        outcomes.reserveCapacity(batch.count)
+        for event in batch {
+            try Task.checkCancellation()
+            outcomes.append(try await run(for: event))
+        }
+        return outcomes
+    }
+
+    /// Runs the command for one event; throws only when the task was cancelled (the process group is then torn
+    /// down and the engine retries the event).
+    func run(for event: EngageEvent) async throws -> DeliveryOutcome {
+        let argv = arguments.map { $0.render(for: event) }
+        let contactId = event.typedPayload.contactId
+        let variables: [(String, String?)] = [
+            ("ENGAGE_EVENT_ID", event.id), ("ENGAGE_EVENT_TYPE", event.type.rawValue), ("ENGAGE_TENANT", event.tenant),
+            ("ENGAGE_MESSAGE_ID", event.messageId), ("ENGAGE_CONTACT_ID", contactId),
+        ]
+        if argv.contains(where: { $0.contains("\0") }) || variables.contains(where: { $0.1?.contains("\0") == true }) {
+            return .failed(reason: "the event's fields contain a NUL byte, which no process argument can carry")
+        }
+        var overrides: [Environment.Key: String?] = [:]
+        for (variable, value) in environment { overrides[Environment.Key(stringLiteral: variable)] = value }
+        // An unknown tenant or contact removes an inherited variable rather than passing a stale value on.
+        for (variable, value) in variables { overrides[Environment.Key(stringLiteral: variable)] = .some(value) }
+
+        var logger = logger
+        logger[metadataKey: "relay.event.id"] = "\(event.id)"
+        logger[metadataKey: "relay.event.type"] = "\(event.type)"
+        let report: ProcessReport
+        do {
+            report = try await runProcess(
+                arguments: argv, environment: Environment.inherit.updating(overrides), input: event.body)
+        } catch {
+            if Task.isCancelled { throw CancellationError() }
+            logger.debug("exec could not start", metadata: ["relay.exec.error": "\(error)"])
+            return .retry(reason: "could not run `\(executable)`: \(error)")
+        }
+        logger.debug(
+            "exec finished",
+            metadata: [
+                "relay.exec.status": "\(report.status)",
+                "relay.exec.duration": "\(report.duration)",
+                "relay.exec.stdout": "\(report.standardOutput.text())",
+                "relay.exec.stderr": "\(report.standardError.text())",
+            ])
+        return outcome(for: report)
+    }
+
+    /// Maps how the process ended to an outcome.
+    func outcome(for report: ProcessReport) -> DeliveryOutcome {
+        let output = report.outputSummary(limit: Self.reasonOutputLimit)
+        switch report.status {
+        case .exited(0):
+            return .delivered
+        case _ where report.timedOut:
+            return .retry(reason: "timed out after \(timeout.configText); killed its process group\(output)")
+        case .exited(Self.temporaryFailureExitCode):
+            return .retry(reason: "exit 75 (EX_TEMPFAIL)\(output)")
+        case .exited(let code) where retryExitCodes.contains(code):
+            return .retry(reason: "exit \(code) (listed in retry-exit-codes)\(output)")
+        case .exited(let code):
+            return .failed(reason: "exit \(code)\(output)")
+        case .signaled(let signal):
+            return .retry(reason: "killed by signal \(signal)\(output)")
+        }
+    }
+
+    /// The absolute path of `program`: a path (relative ones against `working-dir`) must be an executable file; a
+    /// bare name is looked up on `PATH` now, so a typo fails at start-up rather than per event.
+    static func locate(_ program: String, workingDirectory: String?) throws(SinkError) -> String {
+        if program.contains("/") {
+            let base = workingDirectory ?? FileManager.default.currentDirectoryPath
+            let path = program.hasPrefix("/") ? program : (base as NSString).appendingPathComponent(program)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw SinkError("program `\(path)` does not exist")
+            }
+            guard !isDirectory.boolValue, access(path, X_OK) == 0 else {
+                throw SinkError("program `\(path)` is not an executable file (chmod +x?)")
+            }
+            return path
+        }
+        let searchPath = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for folder in searchPath.split(separator: ":") where folder.hasPrefix("/") {
+            let path = (String(folder) as NSString).appendingPathComponent(program)
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+                access(path, X_OK) == 0
+            {
+                return path
+            }
+        }
+        throw SinkError("program `\(program)` is not on PATH; write its full path")
+    }
+
+    /// A command that exits without reading all of standard input must not kill the relay with `SIGPIPE`; the
+    /// write fails with `EPIPE` instead. Children start with default signal handling again.
+    static let ignoreBrokenPipes: Void = {
+        _ = signal(SIGPIPE, SIG_IGN)
+    }()
+}
