@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
     ],
     targets: [
         .target(name: "EngageEvents", swiftSettings: strict),
@@ -68,6 +69,44 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "RelayHTTPSink",
+            dependencies: [
+                "RelayCore", "RelayConfig", "EngageEvents",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Sinks/HTTP",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "RelayExecSink",
+            dependencies: [
+                "RelayCore", "EngageEvents",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Sinks/Exec",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "RelaySQLiteSink",
+            dependencies: ["RelayCore", "EngageEvents", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Sources/Sinks/SQLite",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "RelaySyslogSink",
+            dependencies: [
+                "RelayCore", "EngageEvents",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Sources/Sinks/Syslog",
+            swiftSettings: strict
+        ),
+        .target(
             name: "RelayServer",
             dependencies: [
                 "RelayCore", "WebhookVerification",
@@ -85,7 +124,7 @@ let package = Package(
             name: "EngageRelay",
             dependencies: [
                 "EngageEvents", "WebhookVerification", "RelayConfig", "RelayCore", "RelayFileSink", "RelayServer",
-                "RelaySpoolSQLite",
+                "RelaySpoolSQLite", "RelaySQLiteSink", "RelaySyslogSink", "RelayHTTPSink", "RelayExecSink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -136,6 +175,35 @@ let package = Package(
             dependencies: [
                 "RelaySpoolSQLite", "RelayCore", "EngageEvents",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "RelayHTTPSinkTests",
+            dependencies: ["RelayHTTPSink", "RelayTesting", .product(name: "Logging", package: "swift-log")],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "RelayExecSinkTests",
+            dependencies: ["RelayExecSink", "RelayTesting", .product(name: "Logging", package: "swift-log")],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "RelaySQLiteSinkTests",
+            dependencies: [
+                "RelaySQLiteSink", "RelayTesting", "RelayCore", "EngageEvents",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "RelaySyslogSinkTests",
+            dependencies: [
+                "RelaySyslogSink", "RelayTesting", "RelayCore", "EngageEvents",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

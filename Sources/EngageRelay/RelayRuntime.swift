@@ -51,7 +51,7 @@ public struct RelayRuntime: Sendable {
     ) async throws {
         let dispatcher = Dispatcher(
             spool: spool, sinks: sinks, policies: Dictionary(uniqueKeysWithValues: plan.sinks.map { ($0.name, $0.delivery) }),
-            logger: logger)
+            decoder: plan.verification.decoder, logger: logger)
         let drain = DrainState()
         let app = RelayServer.application(
             plan: plan, verifier: plan.verification.makeVerifier(clock: clock),

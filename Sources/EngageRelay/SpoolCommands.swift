@@ -177,7 +177,7 @@ extension EngageRelayCommand {
             // With `--spool` alone, events go back to the sinks they already had; with a config, to its routes.
             let (spool, plan) = try await location.open(needPlan: location.spool == nil)
             let routes = plan?.routes
-            let decoder = EventDecoder()
+            let decoder = plan?.verification.decoder ?? EventDecoder()
             let count = try await spool.replay(
                 ReplaySelection(
                     ids: ids, sink: filters.sink, deliveryState: filters.deliveryState, since: filters.sinceDate,

@@ -43,7 +43,18 @@ struct PlanBuilder {
             }
             switch key {
             case "listen":
-                guard let value = singleValue(directive, usage: "listen HOST:PORT") else { continue }
+                // `[::]:8080` lexes as `[`, `::`, `]`, `:8080`; written without spaces it is one address.
+                var listenDirective = directive
+                if directive.arguments.count > 1,
+                    zip(directive.arguments, directive.arguments.dropFirst()).allSatisfy({ $0.isAdjacent(to: $1) })
+                {
+                    listenDirective.arguments = [
+                        Token(
+                            kind: .word, text: directive.arguments.map(\.text).joined(),
+                            range: directive.arguments[0].range.extended(to: directive.arguments.last!.range))
+                    ]
+                }
+                guard let value = singleValue(listenDirective, usage: "listen HOST:PORT") else { continue }
                 if let address = ConfigValue.socketAddress(value.text) {
                     plan.listen = ListenAddress(host: address.host, port: address.port)
                 } else {

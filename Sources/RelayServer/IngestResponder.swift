@@ -55,6 +55,15 @@ public struct IngestResponder: HTTPResponder {
             do {
                 let client = try admit(request, context: context)
                 source = client?.description ?? source
+            } catch let refusal as Refusal {
+                logger.notice(
+                    "delivery refused", metadata: ["relay.reason": .string(refusal.code), "relay.source": .string(source)])
+                // Closing with an unread body makes the peer's TCP stack reset the connection before the client
+                // reads the answer; reading (at most `max-body`) and discarding it lets the refusal arrive.
+                if refusal != .bodyTooLarge { try? await discardBody(request) }
+                return Self.response(for: refusal)
+            }
+            do {
                 return try await ingest(request, context: context)
             } catch let refusal as Refusal {
                 logger.notice(
@@ -153,6 +162,15 @@ public struct IngestResponder: HTTPResponder {
             let intakeError = error as? IntakeError ?? IntakeError("\(error)")
             logger.warning("event not stored", metadata: ["relay.error": .string(intakeError.message)])
             throw Refusal(.serviceUnavailable, "unavailable", retryAfterSeconds: intakeError.retryAfter.components.seconds)
+        }
+    }
+
+    /// Reads and drops a refused request's body, up to the size cap.
+    func discardBody(_ request: Request) async throws {
+        var seen = 0
+        for try await chunk in request.body {
+            seen += chunk.readableBytes
+            if seen > maxBody { return }
         }
     }
 

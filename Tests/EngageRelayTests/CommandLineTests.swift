@@ -21,7 +21,7 @@ import Testing
     }
 
     @Test func checkReportsEveryMistakeWithLineColumnCaretAndSuggestion() throws {
-        let result = try ChildProcess.run(
+        let result = try ChildProcess.runBlocking(
             RelayBinary.url.path, ["check", "--config", "bad.conf"], cwd: Fixtures.folder, environment: environment)
         #expect(result.status == 1)
         #expect(result.stdoutText.isEmpty)
@@ -33,7 +33,7 @@ import Testing
     }
 
     @Test func checkPrintsTheRouteTableWithoutSecretValues() throws {
-        let result = try ChildProcess.run(
+        let result = try ChildProcess.runBlocking(
             RelayBinary.url.path, ["check", "--config", "good.conf"], cwd: Fixtures.folder, environment: environment)
         #expect(result.status == 0, "\(result.stderrText)")
         #expect(!result.stdoutText.contains(testSecret.dropFirst(6)))
@@ -42,7 +42,7 @@ import Testing
     }
 
     @Test func checkOnAMissingFileSaysSoAndFails() throws {
-        let result = try ChildProcess.run(
+        let result = try ChildProcess.runBlocking(
             RelayBinary.url.path, ["check", "--config", "no-such.conf"], cwd: Fixtures.folder, environment: environment)
         #expect(result.status == 1)
         #expect(result.stderrText.contains("cannot read config `no-such.conf`"))
@@ -60,7 +60,7 @@ import Testing
         let reader = output.fileHandleForReading
         let port = try #require(Int(readLine(reader)))
 
-        let sent = try ChildProcess.run(
+        let sent = try ChildProcess.runBlocking(
             RelayBinary.url.path,
             [
                 "send", Fixtures.events.appendingPathComponent("loyalty.addPoints.json").path, "--url", "http://127.0.0.1:\(port)/hook",

@@ -15,11 +15,11 @@ import Testing
     }
 
     /// Runs the CLI on the relay's config, or on its spool alone when the config uses test-only sink kinds.
-    func cli(_ relay: RunningRelay, _ arguments: [String], spoolOnly: Bool = false) throws -> ChildProcess.Output {
+    func cli(_ relay: RunningRelay, _ arguments: [String], spoolOnly: Bool = false) async throws -> ChildProcess.Output {
         var environment = ProcessInfo.processInfo.environment
         environment["ENGAGE_SIGNING_SECRET"] = testSecret
         let location = spoolOnly ? ["--spool", relay.spoolPath] : ["--config", relay.configPath]
-        return try ChildProcess.run(RelayBinary.url.path, arguments + location, environment: environment)
+        return try await ChildProcess.run(RelayBinary.url.path, arguments + location, environment: environment)
     }
 
     @Test func twentyConcurrentCopiesOfOneMessageCreateOneEventAndOneDeliveryPerSink() async throws {
@@ -90,18 +90,18 @@ import Testing
                 try await spool.event(request.messageId)?.deliveries.first?.state == .failed
             }
             #expect(deadLettered)
-            let listed = try cli(relay, ["dead-letters", "list", "--json"], spoolOnly: true)
+            let listed = try await cli(relay, ["dead-letters", "list", "--json"], spoolOnly: true)
             #expect(listed.status == 0, "\(listed.stderrText)")
             #expect(listed.stdoutText.contains(request.messageId) && listed.stdoutText.contains("422 from the CRM"))
 
-            let retried = try cli(relay, ["dead-letters", "retry"], spoolOnly: true)
+            let retried = try await cli(relay, ["dead-letters", "retry"], spoolOnly: true)
             #expect(retried.stdoutText.hasPrefix("queued 1 delivery"), "\(retried.stderrText)")
             #expect(await relay.eventually { sink.events.count == 1 })
 
-            let replayed = try cli(relay, ["replay", request.messageId], spoolOnly: true)
+            let replayed = try await cli(relay, ["replay", request.messageId], spoolOnly: true)
             #expect(replayed.stdoutText.hasPrefix("queued 1 delivery"), "\(replayed.stderrText)")
             #expect(await relay.eventually { sink.events.count == 2 })
-            let after = try cli(relay, ["dead-letters", "list", "--json"], spoolOnly: true).stdoutText
+            let after = try await cli(relay, ["dead-letters", "list", "--json"], spoolOnly: true).stdoutText
             #expect(after.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
         }
     }
@@ -117,11 +117,11 @@ import Testing
             """
         try await RunningRelay.with(config: config) { relay in
             #expect(try await relay.post(request.body, headers: request.headers()).status == 204)
-            let listed = try cli(relay, ["events", "list", "--json"])
+            let listed = try await cli(relay, ["events", "list", "--json"])
             #expect(listed.stdoutText.contains("\"unrouted\""), "\(listed.stdoutText)")
             try (try String(contentsOfFile: relay.configPath, encoding: .utf8) + "\nroute order.* -> orders\n")
                 .write(toFile: relay.configPath, atomically: true, encoding: .utf8)
-            let replayed = try cli(relay, ["replay", request.messageId])
+            let replayed = try await cli(relay, ["replay", request.messageId])
             #expect(replayed.stdoutText.hasPrefix("queued 1 delivery"), "\(replayed.stdoutText) \(replayed.stderrText)")
             let lines = try await relay.waitForLines("orders.jsonl", count: 1)
             #expect(lines.first?["messageId"] as? String == request.messageId)
@@ -161,7 +161,7 @@ import Testing
         """.write(to: config, atomically: true, encoding: .utf8)
         var environment = ProcessInfo.processInfo.environment
         environment["ENGAGE_SIGNING_SECRET"] = testSecret
-        let result = try ChildProcess.run(
+        let result = try ChildProcess.runBlocking(
             RelayBinary.url.path, ["serve", "--config", config.path], environment: environment)
         #expect(result.status == 1)
         #expect(result.stderrText.contains("cannot open spool `\(blocker.path)/spool.db`"), "\(result.stderrText)")

@@ -55,7 +55,7 @@ enum PythonSvix {
         let input: [[String: Any]] = requests.map {
             ["secret": secret, "msg_id": $0.id, "timestamp": timestamp, "body": String(decoding: $0.body, as: UTF8.self)]
         }
-        let output = try ChildProcess.run(
+        let output = try ChildProcess.runBlocking(
             "python3", [Fixtures.url("svix_sign.py").path], stdin: try JSONSerialization.data(withJSONObject: input))
         guard output.status == 0, let signatures = try JSONSerialization.jsonObject(with: output.stdout) as? [String],
             signatures.count == bodies.count
@@ -88,7 +88,23 @@ enum ChildProcess {
         var stderrText: String { String(decoding: stderr, as: UTF8.self) }
     }
 
+    /// Like ``run(_:_:stdin:cwd:environment:)`` but waits on a Dispatch thread, so an in-process receiver keeps the
+    /// cooperative threads it needs to answer the child.
     static func run(
+        _ executable: String, _ arguments: [String], stdin: Data? = nil, cwd: URL? = nil,
+        environment: [String: String]? = nil
+    ) async throws -> Output {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(
+                    with: Result {
+                        try runBlocking(executable, arguments, stdin: stdin, cwd: cwd, environment: environment)
+                    })
+            }
+        }
+    }
+
+    static func runBlocking(
         _ executable: String, _ arguments: [String], stdin: Data? = nil, cwd: URL? = nil,
         environment: [String: String]? = nil
     ) throws -> Output {

@@ -241,6 +241,29 @@ import Testing
         #expect(try read(folder, "out") == "{type}\n")
     }
 
+    @Test func aBackgroundChildThatKeepsOutputOpenDoesNotHoldTheDelivery() async throws {
+        let folder = try makeFolder()
+        let sink = try makeSink(
+            ["sleep 30 & echo $! >\"$OUT_DIR/child.pid\"; exit 0"],
+            ["shell": [.boolean(true)], "env": [.pair(name: "OUT_DIR", value: folder)]])
+        let started = ContinuousClock.now
+        #expect(try await sink.deliver([try event()]) == [.delivered])
+        #expect(ContinuousClock.now - started < .seconds(10))
+        if let child = pid_t(try read(folder, "child.pid").trimmingCharacters(in: .whitespacesAndNewlines)) {
+            _ = kill(child, SIGKILL)
+        }
+    }
+
+    @Test func shellModeWithPlaceholdersSaysTheyAreNotFilledIn() throws {
+        let logs = CapturedLogs()
+        _ = try ExecSink(
+            configuration: SinkConfiguration(
+                name: "script",
+                options: SinkOptions(["command": [.words(["echo", "{id}"])], "shell": [.boolean(true)]])),
+            context: SinkContext(logger: logs.logger()))
+        #expect(logs.all.contains { $0.hasPrefix("notice") && $0.contains("does not fill in placeholders") })
+    }
+
     @Test func passesSinkConformance() async throws {
         let folder = try makeFolder()
         let problems = await SinkConformance.check(

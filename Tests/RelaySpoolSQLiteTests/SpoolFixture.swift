@@ -20,7 +20,7 @@ struct SpoolFixture {
     }
 
     func open(
-        _ mode: SQLiteSpool.CommitMode = .grouped, maxQueuedAppends: Int = 10_000, busyTimeout: TimeInterval = 5
+        _ mode: SQLiteSpool.CommitMode = .grouped, maxQueuedAppends: Int = 10_000, busyTimeout: TimeInterval = 60
     ) throws -> SQLiteSpool {
         try SQLiteSpool(
             path: path, commitMode: mode, maxQueuedAppends: maxQueuedAppends, busyTimeout: busyTimeout,
@@ -61,7 +61,7 @@ struct SpoolFixture {
 
 /// Waits, polling, until `condition` holds; fails the test after `timeout`.
 func eventually(
-    timeout: Duration = .seconds(10), sourceLocation: SourceLocation = #_sourceLocation, _ condition: () -> Bool
+    timeout: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation, _ condition: () -> Bool
 ) async throws {
     let clock = ContinuousClock()
     let deadline = clock.now + timeout

@@ -1,4 +1,5 @@
 import EngageEvents
+import RelayCore
 
 /// One word of a command: fixed text and `{type}`, `{tenant}`, `{id}`, `{contactId}` placeholders, filled in per
 /// event as a single argv element (never seen by a shell, so an event's text cannot run anything).

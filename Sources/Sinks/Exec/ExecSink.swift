@@ -56,7 +56,6 @@ public final class ExecSink: Sink {
         "ENGAGE_EVENT_ID", "ENGAGE_EVENT_TYPE", "ENGAGE_TENANT", "ENGAGE_MESSAGE_ID", "ENGAGE_CONTACT_ID",
     ]
 
-    let name: String
     /// The absolute path of the program.
     let executable: String
     /// argv after the program.
@@ -129,15 +128,19 @@ public final class ExecSink: Sink {
         } catch {
             throw problem(error.message)
         }
-        self.name = name
         self.timeout = timeout
         self.workingDirectory = workingDirectory
         self.environment = environment
         self.retryExitCodes = retryExitCodes
-        var logger = context.logger
-        logger[metadataKey: "relay.sink"] = "\(name)"
-        self.logger = logger
+        self.logger = context.logger
         _ = Self.ignoreBrokenPipes
+        if options.boolean("shell") == true,
+            let template = try? ArgumentTemplate(words.joined(separator: " ")), template.hasPlaceholders
+        {
+            logger.notice(
+                "exec shell mode does not fill in placeholders; read $ENGAGE_* (quoted) or stdin instead",
+                metadata: ["relay.exec.command": "\(words.joined(separator: " "))"])
+        }
     }
 
     /// Runs the command once per event, in order, and reports each one's outcome.
@@ -215,7 +218,8 @@ public final class ExecSink: Sink {
     static func locate(_ program: String, workingDirectory: String?) throws(SinkError) -> String {
         if program.contains("/") {
             let base = workingDirectory ?? FileManager.default.currentDirectoryPath
-            let path = program.hasPrefix("/") ? program : (base as NSString).appendingPathComponent(program)
+            let path = URL(fileURLWithPath: program, relativeTo: URL(fileURLWithPath: base, isDirectory: true))
+                .standardizedFileURL.path
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
                 throw SinkError("program `\(path)` does not exist")

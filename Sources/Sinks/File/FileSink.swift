@@ -312,7 +312,8 @@ public final class FileSink: Sink {
         #endif
     }
 
-    /// The line for one event: `{"id":…,"messageId":…,"type":…,"tenant":…,"receivedAt":…,"body":<original JSON>}`.
+    /// The line for one event: `{"id":…,"messageId":…,"type":…,"tenant":…,"receivedAt":…,"body":<original JSON>}`,
+    /// plus `"payload":<decrypted JSON>` when the event arrived encrypted.
     static func appendLine(for event: EngageEvent, to bytes: inout [UInt8]) {
         bytes.append(contentsOf: #"{"id":"#.utf8)
         appendJSONString(event.id, to: &bytes)
@@ -334,8 +335,15 @@ public final class FileSink: Sink {
         for byte in event.body {
             bytes.append(byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") ? UInt8(ascii: " ") : byte)
         }
+        // The body of an encrypted event holds ciphertext; the decrypted payload goes beside it.
+        if event.isEncrypted, let payload = try? payloadEncoder.encode(event.payload) {
+            bytes.append(contentsOf: #","payload":"#.utf8)
+            bytes.append(contentsOf: payload)
+        }
         bytes.append(contentsOf: "}\n".utf8)
     }
+
+    static let payloadEncoder = JSONEncoder()
 
     static let timestampStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import NIOCore
 
 extension HTTPClient {
     /// The one client every `http` sink in the process shares, so connections are pooled per host.

@@ -46,7 +46,6 @@ public final class HTTPSink: Sink {
     /// The most of a refusing response's body that goes into a failure reason.
     static let bodySnippetLimit = 200
 
-    private let name: String
     private let url: String
     private let method: HTTPMethod
     private let headers: [HeaderTemplate]
@@ -93,15 +92,12 @@ public final class HTTPSink: Sink {
                 throw SinkError("sink `\(name)`: \(error.message)")
             }
         }
-        self.name = name
         self.url = url
         self.method = HTTPMethod(rawValue: methodName)
         self.headers = headers
         self.timeout = timeout
         self.sendsPayloadOnly = bodyMode == "payload"
-        var logger = context.logger
-        logger[metadataKey: "relay.sink"] = "\(name)"
-        self.logger = logger
+        self.logger = context.logger
         self.client = .relaySinks
     }
 

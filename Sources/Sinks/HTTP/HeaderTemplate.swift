@@ -1,5 +1,6 @@
 import EngageEvents
 import RelayConfig
+import RelayCore
 
 /// One configured `header NAME VALUE`: secrets resolved once, `{placeholders}` filled in per event.
 ///
@@ -101,7 +102,7 @@ struct HeaderTemplate: Sendable {
                         "header `\(header)`: unknown placeholder `{\(name)}`; use \(EventPlaceholder.spelledOut)")
                 }
             }
-            if isControl(first.asciiValue ?? 0x20) || first == "\r\n" {
+            if isControl(first.asciiValue ?? 0x20) {
                 throw SinkError("header `\(header)`: the value contains a control character or line break")
             }
             literal.append(first)

@@ -105,6 +105,7 @@ public final class SyslogSink: Sink {
     /// Sends one message per event, in order; events sent before a failure count as delivered, the rest are retried
     /// (the whole batch is thrown back when nothing could be sent).
     public func deliver(_ batch: [EngageEvent]) async throws -> [DeliveryOutcome] {
+        guard !batch.isEmpty else { return [] }
         let messages = batch.map { event in
             let message = formatter.message(for: event, limit: limit)
             guard case .tcp = address else { return ByteBuffer(bytes: message) }
