@@ -1,0 +1,32 @@
+import EngageRelay
+import Foundation
+import Testing
+
+@Suite struct DocsAndExamplesTests {
+    @Test func theSinkTablesInDocsConfigMatchTheOptionDeclarations() throws {
+        let doc = try String(
+            contentsOf: Fixtures.repository.appendingPathComponent("docs/config.md"), encoding: .utf8)
+        let begin = "<!-- BEGIN GENERATED: engage-relay sinks --markdown -->\n"
+        let end = "<!-- END GENERATED -->"
+        let start = try #require(doc.range(of: begin))
+        let stop = try #require(doc.range(of: end))
+        let generated = String(doc[start.upperBound..<stop.lowerBound])
+        #expect(
+            generated == SinkRegistry.builtIn.markdownReference + "\n",
+            "docs/config.md is stale: regenerate with `engage-relay sinks --markdown`")
+    }
+
+    @Test(arguments: try FileManager.default.contentsOfDirectory(atPath: Fixtures.repository.appendingPathComponent("examples").path)
+        .filter { $0.hasSuffix(".conf") }.sorted())
+    func everyShippedExampleConfigPassesCheck(name: String) throws {
+        let environment = [
+            "ENGAGE_SIGNING_SECRET": testSecret, "ENGAGE_HEADER_TOKEN": "example-token",
+            "ENGAGE_PAYLOAD_KEY": "DaqfT7Ys6tGqM3zbesEKpmacTJEqBCp2", "ERP_TOKEN": "example-erp-token",
+        ]
+        let loaded = try RelayPlan.load(
+            path: Fixtures.repository.appendingPathComponent("examples/\(name)").path, registry: .builtIn,
+            environment: environment)
+        let errors = loaded.diagnostics.filter { $0.severity == .error }
+        #expect(loaded.plan != nil && errors.isEmpty, "\(DiagnosticFormatter.format(errors, source: loaded.source, summary: true))")
+    }
+}
