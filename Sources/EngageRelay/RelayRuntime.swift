@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import RelayCore
+import RelayFileSink
 import RelayServer
 import RelaySpoolSQLite
 import ServiceLifecycle
@@ -58,9 +59,10 @@ public struct RelayRuntime: Sendable {
             intake: SpoolIntake(spool: spool, dispatcher: dispatcher), drain: drain, logger: logger,
             onListening: onListening)
         let maintenance = SpoolMaintenance(spool: spool, retention: plan.spool.retention, logger: logger)
+        let hangup = HangupService(logger: logger)
         var configuration = ServiceGroupConfiguration(
             services: [
-                .init(service: maintenance), .init(service: dispatcher), .init(service: app),
+                .init(service: maintenance), .init(service: hangup), .init(service: dispatcher), .init(service: app),
                 .init(service: DrainService(state: drain)),
             ],
             gracefulShutdownSignals: shutdownSignals, logger: logger)
@@ -100,6 +102,21 @@ struct SpoolMaintenance: Service {
                 logger.error("spool prune failed", metadata: ["relay.error": .string(error.description)])
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(3600)) }
+        }
+    }
+}
+
+/// On SIGHUP, asks file sinks to reopen their paths (for an external logrotate).
+struct HangupService: Service {
+    let logger: Logger
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        await cancelWhenGracefulShutdown {
+            for await _ in signals {
+                FileSink.reopenAll()
+                logger.info("SIGHUP: file sinks reopen their files")
+            }
         }
     }
 }

@@ -240,3 +240,46 @@ import Testing
         }
     }
 }
+
+extension VerificationLayersEndToEndTests {
+    @Test func aHugeChunkedBodyIsRefusedWithoutBeingRead() async throws {
+        let config = """
+            listen 127.0.0.1:0
+            max-body 64KiB
+            verify { secret env:ENGAGE_SIGNING_SECRET }
+            sink all file { path $DIR/all.jsonl }
+            route * -> all
+            """
+        try await RunningRelay.with(config: config) { relay in
+            // Streams up to 1 GiB in 64 KiB chunks, without Content-Length, until the server answers.
+            let script = """
+                import socket, select
+                s = socket.create_connection(("127.0.0.1", \(relay.port)))
+                s.sendall(b"POST /webhooks/engage HTTP/1.1\\r\\nHost: x\\r\\nTransfer-Encoding: chunked\\r\\n"
+                          b"svix-id: msg_big\\r\\nsvix-timestamp: 1\\r\\nsvix-signature: v1,x\\r\\n\\r\\n")
+                chunk = b"10000\\r\\n" + b"a" * 65536 + b"\\r\\n"
+                sent = 0
+                answer = b""
+                try:
+                    while sent < (1 << 30):
+                        readable, _, _ = select.select([s], [], [], 0)
+                        if readable:
+                            answer = s.recv(4096)
+                            break
+                        s.sendall(chunk)
+                        sent += 65536
+                    if not answer:
+                        answer = s.recv(4096)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+                print(sent, answer.split(b"\\r\\n")[0].decode(errors="replace"))
+                """
+            let result = try await ChildProcess.run("python3", ["-c", script])
+            let words = result.stdoutText.split(separator: " ")
+            let sent = Int(words.first ?? "") ?? Int.max
+            #expect(sent < 64 << 20, "the server kept reading: \(sent) bytes sent")
+            #expect(result.stdoutText.contains("413"), "\(result.stdoutText) \(result.stderrText)")
+            #expect(try relay.lines("all.jsonl").isEmpty)
+        }
+    }
+}

@@ -121,6 +121,14 @@ import Testing
             ])
     }
 
+    @Test func aRetentionShorterThanSvixsRetrySpanIsAWarning() throws {
+        let (plan, diagnostics) = validate("verify { secret env:S }\nspool { retention 1d }")
+        #expect(plan?.spool.retention == .seconds(86_400))
+        #expect(diagnostics.map(\.severity) == [.warning])
+        #expect(diagnostics.first?.message.contains("Svix retries a message for about 28 hours") == true)
+        #expect(validate("verify { secret env:S }\nspool { retention 7d }").1.isEmpty)
+    }
+
     @Test func secretValuesNeverAppearInTheSummary() throws {
         let plan = try #require(validate("verify { secret env:S }\nsink a memory {}\nroute * -> a").0)
         #expect(plan.summary.contains("env:S"))
