@@ -63,6 +63,27 @@ import Testing
         let killed = Mutex(false)
     }
 
+    /// One client: takes the next request, posts it, records the message id when answered 2xx; stops when the
+    /// requests run out or the server is gone.
+    static func send(_ requests: [SignedRequest], to port: Int, recordingIn shared: Shared) async {
+        while !shared.killed.withLock({ $0 }) {
+            let index = shared.next.withLock { value -> Int in
+                defer { value += 1 }
+                return value
+            }
+            guard index < requests.count else { return }
+            var http = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhooks/engage")
+            http.method = .POST
+            for (name, value) in requests[index].headers() { http.headers.add(name: name, value: value) }
+            http.body = .bytes(ByteBuffer(bytes: requests[index].body))
+            guard let response = try? await HTTPClient.shared.execute(http, timeout: .seconds(10)) else { continue }
+            _ = try? await response.body.collect(upTo: 1024)
+            if (200..<300).contains(response.status.code) {
+                shared.acknowledged.withLock { $0.append(requests[index].messageId) }
+            }
+        }
+    }
+
     @Test func everyAcknowledgedDeliverySurvivesKill9() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("crash-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -84,27 +105,7 @@ import Testing
         let port = try await first.port()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<16 {
-                group.addTask {
-                    while !shared.killed.withLock({ $0 }) {
-                        let index = shared.next.withLock { value -> Int in
-                            defer { value += 1 }
-                            return value
-                        }
-                        guard index < requests.count else { return }
-                        let request = requests[index]
-                        var http = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhooks/engage")
-                        http.method = .POST
-                        for (name, value) in request.headers() { http.headers.add(name: name, value: value) }
-                        http.body = .bytes(ByteBuffer(bytes: request.body))
-                        guard let response = try? await HTTPClient.shared.execute(http, timeout: .seconds(10)) else {
-                            continue
-                        }
-                        _ = try? await response.body.collect(upTo: 1024)
-                        if (200..<300).contains(response.status.code) {
-                            shared.acknowledged.withLock { $0.append(request.messageId) }
-                        }
-                    }
-                }
+                group.addTask { await Self.send(requests, to: port, recordingIn: shared) }
             }
             group.addTask {
                 while shared.acknowledged.withLock({ $0.count }) < 700 { try await Task.sleep(for: .milliseconds(5)) }
@@ -157,26 +158,7 @@ extension CrashTests {
         let port = try await server.port()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<8 {
-                group.addTask {
-                    while true {
-                        let index = shared.next.withLock { value -> Int in
-                            defer { value += 1 }
-                            return value
-                        }
-                        guard index < requests.count, !shared.killed.withLock({ $0 }) else { return }
-                        var http = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhooks/engage")
-                        http.method = .POST
-                        for (name, value) in requests[index].headers() { http.headers.add(name: name, value: value) }
-                        http.body = .bytes(ByteBuffer(bytes: requests[index].body))
-                        guard let response = try? await HTTPClient.shared.execute(http, timeout: .seconds(10)) else {
-                            continue
-                        }
-                        _ = try? await response.body.collect(upTo: 1024)
-                        if (200..<300).contains(response.status.code) {
-                            shared.acknowledged.withLock { $0.append(requests[index].messageId) }
-                        }
-                    }
-                }
+                group.addTask { await Self.send(requests, to: port, recordingIn: shared) }
             }
             group.addTask {
                 while shared.acknowledged.withLock({ $0.count }) < 200 { try await Task.sleep(for: .milliseconds(5)) }

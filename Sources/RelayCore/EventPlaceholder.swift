@@ -1,7 +1,7 @@
 import EngageEvents
 
-/// A `{name}` placeholder in a header value, filled in from each event.
-enum EventPlaceholder: String, CaseIterable, Sendable {
+/// A `{name}` placeholder in a sink option (a header value, a command word, a template), filled in from each event.
+public enum EventPlaceholder: String, CaseIterable, Sendable {
     /// The event type, `{type}`.
     case type
     /// The tenant, `{tenant}` (empty when the envelope names none).
@@ -12,10 +12,10 @@ enum EventPlaceholder: String, CaseIterable, Sendable {
     case contactId
 
     /// The placeholders as written, for error messages: `{type}, {tenant}, {id} or {contactId}`.
-    static let spelledOut = "{type}, {tenant}, {id} or {contactId}"
+    public static let spelledOut = "{type}, {tenant}, {id} or {contactId}"
 
     /// The text this placeholder stands for in `event`.
-    func value(in event: EngageEvent) -> String {
+    public func value(in event: EngageEvent) -> String {
         switch self {
         case .type: event.type.rawValue
         case .tenant: event.tenant ?? ""
