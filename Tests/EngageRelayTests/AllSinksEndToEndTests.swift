@@ -19,7 +19,7 @@ import Testing
         try #require(ports.count == 2)
 
         let samples = try Fixtures.engageBodies()
-        let requests = try PythonSvix.sign(samples.map(\.body))
+        let requests = try await PythonSvix.sign(samples.map(\.body))
         let config = """
             listen 127.0.0.1:0
             verify { secret env:ENGAGE_SIGNING_SECRET }

@@ -20,8 +20,8 @@ import Testing
         return environment
     }
 
-    @Test func checkReportsEveryMistakeWithLineColumnCaretAndSuggestion() throws {
-        let result = try ChildProcess.runBlocking(
+    @Test func checkReportsEveryMistakeWithLineColumnCaretAndSuggestion() async throws {
+        let result = try await ChildProcess.run(
             RelayBinary.url.path, ["check", "--config", "bad.conf"], cwd: Fixtures.folder, environment: environment)
         #expect(result.status == 1)
         #expect(result.stdoutText.isEmpty)
@@ -32,8 +32,8 @@ import Testing
         try expectGolden(result.stderrText, "bad.conf.expected")
     }
 
-    @Test func checkPrintsTheRouteTableWithoutSecretValues() throws {
-        let result = try ChildProcess.runBlocking(
+    @Test func checkPrintsTheRouteTableWithoutSecretValues() async throws {
+        let result = try await ChildProcess.run(
             RelayBinary.url.path, ["check", "--config", "good.conf"], cwd: Fixtures.folder, environment: environment)
         #expect(result.status == 0, "\(result.stderrText)")
         #expect(!result.stdoutText.contains(testSecret.dropFirst(6)))
@@ -41,15 +41,15 @@ import Testing
         try expectGolden(result.stdoutText, "good.conf.expected")
     }
 
-    @Test func checkOnAMissingFileSaysSoAndFails() throws {
-        let result = try ChildProcess.runBlocking(
+    @Test func checkOnAMissingFileSaysSoAndFails() async throws {
+        let result = try await ChildProcess.run(
             RelayBinary.url.path, ["check", "--config", "no-such.conf"], cwd: Fixtures.folder, environment: environment)
         #expect(result.status == 1)
         #expect(result.stderrText.contains("cannot read config `no-such.conf`"))
     }
 
     @Test(arguments: ["svix", "webhook"])
-    func sendSignsSoThatTheOfficialSvixLibraryVerifies(headerStyle: String) throws {
+    func sendSignsSoThatTheOfficialSvixLibraryVerifies(headerStyle: String) async throws {
         let server = Process()
         server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         server.arguments = ["python3", Fixtures.url("svix_verify_server.py").path, testSecret]
@@ -60,7 +60,7 @@ import Testing
         let reader = output.fileHandleForReading
         let port = try #require(Int(readLine(reader)))
 
-        let sent = try ChildProcess.runBlocking(
+        let sent = try await ChildProcess.run(
             RelayBinary.url.path,
             [
                 "send", Fixtures.events.appendingPathComponent("loyalty.addPoints.json").path, "--url", "http://127.0.0.1:\(port)/hook",

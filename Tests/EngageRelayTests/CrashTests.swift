@@ -97,7 +97,7 @@ import Testing
         """.write(to: config, atomically: true, encoding: .utf8)
 
         let samples = try Fixtures.engageBodies().map(\.body)
-        let requests = try PythonSvix.sign((0..<2000).map { samples[$0 % samples.count] })
+        let requests = try await PythonSvix.sign((0..<2000).map { samples[$0 % samples.count] })
         let shared = Shared()
 
         let first = try ServerProcess(config: config, log: folder.appendingPathComponent("first.log"))
@@ -150,7 +150,7 @@ extension CrashTests {
         route * -> out
         """.write(to: config, atomically: true, encoding: .utf8)
         let samples = try Fixtures.engageBodies().map(\.body)
-        let requests = try PythonSvix.sign((0..<600).map { samples[$0 % samples.count] })
+        let requests = try await PythonSvix.sign((0..<600).map { samples[$0 % samples.count] })
         let shared = Shared()
 
         let server = try ServerProcess(config: config, log: folder.appendingPathComponent("first.log"))

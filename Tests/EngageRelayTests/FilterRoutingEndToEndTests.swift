@@ -23,7 +23,7 @@ import Testing
 
     @Test func signedSamplesReachTheExpectedSinksAndNoOthers() async throws {
         let samples = try Fixtures.engageBodies()
-        let requests = try PythonSvix.sign(samples.map(\.body))
+        let requests = try await PythonSvix.sign(samples.map(\.body))
         try await RunningRelay.with(config: Self.config) { relay in
             for request in requests {
                 let response = try await relay.post(request.body, headers: request.headers())

@@ -19,7 +19,7 @@ import Testing
     @Test(arguments: ["svix", "webhook"])
     func everySampleSignedBySvixIsAcceptedAndWrittenOnce(headerStyle: String) async throws {
         let samples = try Fixtures.engageBodies()
-        let requests = try PythonSvix.sign(samples.map(\.body))
+        let requests = try await PythonSvix.sign(samples.map(\.body))
         try await RunningRelay.with(config: Self.config) { relay in
             for request in requests {
                 let response = try await relay.post(request.body, headers: request.headers(style: headerStyle))
@@ -47,10 +47,10 @@ import Testing
 
     @Test func refusedDeliveriesGetTheDocumentedStatusAndWriteNothing() async throws {
         let body = try Fixtures.engageBody("contact.created.json")
-        let good = try PythonSvix.sign([body])[0]
-        let wrongSecret = try PythonSvix.sign([body], secret: "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD")[0]
-        let stale = try PythonSvix.sign([body], timestamp: Int64(Date().timeIntervalSince1970) - 301)[0]
-        let future = try PythonSvix.sign([body], timestamp: Int64(Date().timeIntervalSince1970) + 400)[0]
+        let good = try await PythonSvix.sign([body])[0]
+        let wrongSecret = try await PythonSvix.sign([body], secret: "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD")[0]
+        let stale = try await PythonSvix.sign([body], timestamp: Int64(Date().timeIntervalSince1970) - 301)[0]
+        let future = try await PythonSvix.sign([body], timestamp: Int64(Date().timeIntervalSince1970) + 400)[0]
         var tampered = body
         tampered[tampered.count - 3] = UInt8(ascii: "X")
         let oversize = Array(repeating: UInt8(ascii: " "), count: 64 * 1024 + 1)
@@ -77,7 +77,7 @@ import Testing
 
     @Test func authenticBodyThatIsNotAnEngageEnvelopeIsRefusedWith400AndKept() async throws {
         let bodies: [[UInt8]] = [Array("[1,2]".utf8), Array(#"{"payload":{}}"#.utf8), Array("not json".utf8)]
-        let requests = try PythonSvix.sign(bodies)
+        let requests = try await PythonSvix.sign(bodies)
         try await RunningRelay.with(config: Self.config) { relay in
             for request in requests {
                 let response = try await relay.post(request.body, headers: request.headers())
@@ -107,13 +107,13 @@ import Testing
 
     @Test func noLogLineContainsTheSecretOrABody() async throws {
         let samples = try Fixtures.engageBodies()
-        let requests = try PythonSvix.sign(samples.map(\.body))
-        let wrong = try PythonSvix.sign(samples.map(\.body), secret: "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD")
+        let requests = try await PythonSvix.sign(samples.map(\.body))
+        let wrong = try await PythonSvix.sign(samples.map(\.body), secret: "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD")
         try await RunningRelay.with(config: Self.config) { relay in
             for request in requests + wrong {
                 _ = try await relay.post(request.body, headers: request.headers())
             }
-            let notJSON = try PythonSvix.sign([Array(#"{"secretMarker":"zq-body-marker"}"#.utf8)])[0]
+            let notJSON = try await PythonSvix.sign([Array(#"{"secretMarker":"zq-body-marker"}"#.utf8)])[0]
             _ = try await relay.post(notJSON.body, headers: notJSON.headers())
             let logs = relay.logs.all
             #expect(logs.count >= requests.count, "trace logging should record every request")

@@ -24,7 +24,7 @@ import Testing
 
     @Test func twentyConcurrentCopiesOfOneMessageCreateOneEventAndOneDeliveryPerSink() async throws {
         let body = try Fixtures.engageBody("contact.created.json")
-        let request = try PythonSvix.sign([body])[0]
+        let request = try await PythonSvix.sign([body])[0]
         let config = """
             listen 127.0.0.1:0
             verify { secret env:ENGAGE_SIGNING_SECRET }
@@ -51,7 +51,7 @@ import Testing
     }
 
     @Test func aSinkThatFailsThreeTimesIsDeliveredOnTheFourthAttempt() async throws {
-        let request = try PythonSvix.sign([try Fixtures.engageBody("contact.created.json")])[0]
+        let request = try await PythonSvix.sign([try Fixtures.engageBody("contact.created.json")])[0]
         let config = """
             listen 127.0.0.1:0
             verify { secret env:ENGAGE_SIGNING_SECRET }
@@ -74,7 +74,7 @@ import Testing
     }
 
     @Test func aPermanentFailureIsADeadLetterThatRetryAndReplayDeliver() async throws {
-        let request = try PythonSvix.sign([try Fixtures.engageBody("point.balance.updated.json")])[0]
+        let request = try await PythonSvix.sign([try Fixtures.engageBody("point.balance.updated.json")])[0]
         let config = """
             listen 127.0.0.1:0
             verify { secret env:ENGAGE_SIGNING_SECRET }
@@ -107,7 +107,7 @@ import Testing
     }
 
     @Test func anUnroutedEventIsKeptAndDeliveredByReplayOnceARouteExists() async throws {
-        let request = try PythonSvix.sign([try Fixtures.engageBody("unknown.future.event.json")])[0]
+        let request = try await PythonSvix.sign([try Fixtures.engageBody("unknown.future.event.json")])[0]
         let config = """
             listen 127.0.0.1:0
             verify { secret env:ENGAGE_SIGNING_SECRET }
@@ -130,7 +130,7 @@ import Testing
 
     @Test(arguments: [("drop", 204), ("reject", 422)])
     func unroutedDropAndRejectStoreNothing(policy: String, status: Int) async throws {
-        let request = try PythonSvix.sign([try Fixtures.engageBody("unknown.future.event.json")])[0]
+        let request = try await PythonSvix.sign([try Fixtures.engageBody("unknown.future.event.json")])[0]
         let config = """
             listen 127.0.0.1:0
             verify { secret env:ENGAGE_SIGNING_SECRET }
@@ -174,7 +174,7 @@ extension SpoolEndToEndTests {
         let bodies = (0..<40).map {
             Array(#"{"eventType":"contact.updated","id":"\#($0)","payload":{"contactId":"c","note":"\#(padding)"}}"#.utf8)
         }
-        let requests = try PythonSvix.sign(bodies)
+        let requests = try await PythonSvix.sign(bodies)
         let config = """
             listen 127.0.0.1:0
             max-body 64KiB

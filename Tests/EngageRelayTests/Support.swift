@@ -48,14 +48,14 @@ enum PythonSvix {
     /// Signs bodies with the official `svix` package in one Python process.
     static func sign(
         _ bodies: [[UInt8]], secret: String = testSecret, timestamp: Int64 = Int64(Date().timeIntervalSince1970)
-    ) throws -> [SignedRequest] {
+    ) async throws -> [SignedRequest] {
         let requests = bodies.map { body in
             (id: "msg_" + UUID().uuidString.replacingOccurrences(of: "-", with: ""), body: body)
         }
         let input: [[String: Any]] = requests.map {
             ["secret": secret, "msg_id": $0.id, "timestamp": timestamp, "body": String(decoding: $0.body, as: UTF8.self)]
         }
-        let output = try ChildProcess.runBlocking(
+        let output = try await ChildProcess.run(
             "python3", [Fixtures.url("svix_sign.py").path], stdin: try JSONSerialization.data(withJSONObject: input))
         guard output.status == 0, let signatures = try JSONSerialization.jsonObject(with: output.stdout) as? [String],
             signatures.count == bodies.count

@@ -34,7 +34,7 @@ import Testing
     }
 
     @Test func anEncryptedDeliveryIsDecryptedBeforeRoutingAndReachesTheSinkDecrypted() async throws {
-        let request = try PythonSvix.sign([try Self.encryptedBody()])[0]
+        let request = try await PythonSvix.sign([try Self.encryptedBody()])[0]
         let config = """
             listen 127.0.0.1:0
             verify {
@@ -59,7 +59,7 @@ import Testing
     }
 
     @Test func anEncryptedDeliveryWithoutAKeyIsStoredWithItsReason() async throws {
-        let request = try PythonSvix.sign([try Self.encryptedBody(id: "enc-2")])[0]
+        let request = try await PythonSvix.sign([try Self.encryptedBody(id: "enc-2")])[0]
         let config = """
             listen 127.0.0.1:0
             verify { secret env:ENGAGE_SIGNING_SECRET }
@@ -80,7 +80,7 @@ import Testing
 
     @Test func theAllowlistComparesRealSourceAddressesV4V6AndMapped() async throws {
         let body = try Fixtures.engageBody("contact.created.json")
-        let requests = try PythonSvix.sign([body, body, body, body, body])
+        let requests = try await PythonSvix.sign([body, body, body, body, body])
         let config = """
             listen [::]:0
             verify {
@@ -112,7 +112,7 @@ import Testing
 
     @Test func theHeaderTokenAcceptsEitherRotationValueAndNothingElse() async throws {
         let body = try Fixtures.engageBody("contact.created.json")
-        let requests = try PythonSvix.sign([body, body, body, body])
+        let requests = try await PythonSvix.sign([body, body, body, body])
         let config = """
             listen 127.0.0.1:0
             verify {
@@ -138,7 +138,7 @@ import Testing
 
     @Test func aBurstBeyondTheRateLimitGets429WithRetryAfter() async throws {
         let body = try Fixtures.engageBody("contact.created.json")
-        let requests = try PythonSvix.sign(Array(repeating: body, count: 6))
+        let requests = try await PythonSvix.sign(Array(repeating: body, count: 6))
         let config = """
             listen 127.0.0.1:0
             verify {
@@ -163,7 +163,7 @@ import Testing
 
     @Test func aSlowLorisIsDisconnectedWhileNormalClientsAreServed() async throws {
         let body = try Fixtures.engageBody("contact.created.json")
-        let requests = try PythonSvix.sign([body, body])
+        let requests = try await PythonSvix.sign([body, body])
         let config = """
             listen 127.0.0.1:0
             header-timeout 1s
@@ -198,8 +198,8 @@ import Testing
     @Test func whenEveryLayerFailsOnceNoLogLineHoldsASecretTokenKeyPlaintextOrBody() async throws {
         let plain = try Fixtures.engageBody("contact.created.json")
         let encrypted = try Self.encryptedBody(id: "enc-3")
-        let signed = try PythonSvix.sign([plain, plain, plain, encrypted, plain])
-        let wrongSignature = try PythonSvix.sign([plain], secret: "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD")[0]
+        let signed = try await PythonSvix.sign([plain, plain, plain, encrypted, plain])
+        let wrongSignature = try await PythonSvix.sign([plain], secret: "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD")[0]
         let config = """
             listen 127.0.0.1:0
             verify {
