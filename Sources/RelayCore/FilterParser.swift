@@ -115,7 +115,7 @@ struct FilterParser {
                 if character.isNumber || character == "-" || character == "+" {
                     end = Self.scan(text, from: index) { $0.isNumber || $0 == "." || $0 == "e" || $0 == "E" || $0 == "-" || $0 == "+" }
                     let word = String(text[index...end])
-                    guard let number = RouteFilter.strictNumber(word) else {
+                    guard let number = FilterOperator.strictDecimal(word) else {
                         error("`\(word)` is not a number", at: range(begin, text[index...end]))
                         return
                     }
@@ -365,11 +365,6 @@ extension FilterLiteral {
         if case .string = self { return true }
         return false
     }
-}
-
-extension RouteFilter {
-    /// A number from text that is entirely a number.
-    static func strictNumber(_ text: String) -> Decimal? { FilterOperator.strictDecimal(text) }
 }
 
 extension SourceLocation {

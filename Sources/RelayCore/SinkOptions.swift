@@ -64,8 +64,6 @@ public struct SinkOptions: Sendable {
     }
 
     /// The options as `key value` text with secrets shown by source only, for `check` and logs.
-    public var redactedSummary: String { redactedSummary(excluding: []) }
-
     /// The options as `key=value` text, secrets shown by source only, leaving out `excluded` keys.
     public func redactedSummary(excluding excluded: Set<String>) -> String {
         values.keys.sorted().filter { !excluded.contains($0) }.flatMap { key in

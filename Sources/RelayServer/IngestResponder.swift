@@ -21,7 +21,7 @@ public struct IngestResponder: HTTPResponder {
     let unrouted: UnroutedPolicy
     let decoder: EventDecoder
     let sourcePolicy: SourcePolicy
-    let headerTokens: [HeaderToken]
+    let headerTokens: [(name: HTTPField.Name, token: HeaderToken)]
     let rateLimiter: RateLimiter?
     let intake: any EventIntake
     let drain: DrainState
@@ -39,7 +39,10 @@ public struct IngestResponder: HTTPResponder {
         self.unrouted = plan.unrouted
         self.decoder = plan.verification.decoder
         self.sourcePolicy = plan.verification.sourcePolicy
-        self.headerTokens = plan.verification.headerTokens.map(\.token)
+        // Names were validated at load (letters, digits, `-`, `_`), so every one is a valid field name.
+        self.headerTokens = plan.verification.headerTokens.compactMap { entry in
+            HTTPField.Name(entry.token.name).map { ($0, entry.token) }
+        }
         self.rateLimiter = plan.verification.rateLimit?.makeLimiter()
         self.intake = intake
         self.drain = drain
@@ -99,9 +102,8 @@ public struct IngestResponder: HTTPResponder {
         if let rateLimiter, case .limited(let seconds) = rateLimiter.admit(source: client) {
             throw Refusal(.tooManyRequests, "rate_limited", retryAfterSeconds: Int64(seconds))
         }
-        for token in headerTokens {
-            let name = HTTPField.Name(token.name)
-            guard token.accepts(name.flatMap { request.headers[$0] }) else { throw Refusal.tokenMismatch }
+        for (name, token) in headerTokens {
+            guard token.accepts(request.headers[name]) else { throw Refusal.tokenMismatch }
         }
         return client
     }

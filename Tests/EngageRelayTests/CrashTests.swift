@@ -63,6 +63,37 @@ import Testing
         let killed = Mutex(false)
     }
 
+    /// A fresh folder with a config: spool and one file sink in it, every event routed to the sink.
+    static func makeConfig(prefix: String) throws -> (folder: URL, config: URL) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let config = folder.appendingPathComponent("relay.conf")
+        try """
+        listen 127.0.0.1:0
+        verify { secret env:ENGAGE_SIGNING_SECRET }
+        spool { path \(folder.path)/spool.db }
+        sink out file { path \(folder.path)/out.jsonl }
+        route * -> out
+        """.write(to: config, atomically: true, encoding: .utf8)
+        return (folder, config)
+    }
+
+    /// The message ids in the file sink's output (duplicates kept), once every id in `expected` is there or the
+    /// timeout passes.
+    static func waitForDelivery(of expected: Set<String>, in folder: URL, timeout: Duration) async throws -> [String] {
+        let output = folder.appendingPathComponent("out.jsonl")
+        let deadline = ContinuousClock.now + timeout
+        var delivered: [String] = []
+        repeat {
+            try await Task.sleep(for: .milliseconds(200))
+            let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+            delivered = text.split(separator: "\n").compactMap { line in
+                (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["messageId"] as? String
+            }
+        } while !expected.isSubset(of: Set(delivered)) && ContinuousClock.now < deadline
+        return delivered
+    }
+
     /// One client: takes the next request, posts it, records the message id when answered 2xx; stops when the
     /// requests run out or the server is gone.
     static func send(_ requests: [SignedRequest], to port: Int, recordingIn shared: Shared) async {
@@ -85,16 +116,7 @@ import Testing
     }
 
     @Test func everyAcknowledgedDeliverySurvivesKill9() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("crash-\(UUID())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let config = folder.appendingPathComponent("relay.conf")
-        try """
-        listen 127.0.0.1:0
-        verify { secret env:ENGAGE_SIGNING_SECRET }
-        spool { path \(folder.path)/spool.db }
-        sink out file { path \(folder.path)/out.jsonl }
-        route * -> out
-        """.write(to: config, atomically: true, encoding: .utf8)
+        let (folder, config) = try Self.makeConfig(prefix: "crash")
 
         let samples = try Fixtures.engageBodies().map(\.body)
         let requests = try await PythonSvix.sign((0..<2000).map { samples[$0 % samples.count] })
@@ -120,16 +142,7 @@ import Testing
         let second = try ServerProcess(config: config, log: folder.appendingPathComponent("second.log"))
         defer { second.stop() }
         _ = try await second.port()
-        let output = folder.appendingPathComponent("out.jsonl")
-        var delivered: [String] = []
-        let deadline = ContinuousClock.now + .seconds(90)
-        repeat {
-            try await Task.sleep(for: .milliseconds(200))
-            let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
-            delivered = text.split(separator: "\n").compactMap { line in
-                (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["messageId"] as? String
-            }
-        } while !acked.isSubset(of: Set(delivered)) && ContinuousClock.now < deadline
+        let delivered = try await Self.waitForDelivery(of: acked, in: folder, timeout: .seconds(90))
         let missing = acked.subtracting(Set(delivered))
         #expect(missing.isEmpty, "\(missing.count) acknowledged deliveries are missing after the crash")
         let duplicates = delivered.count - Set(delivered).count
@@ -139,16 +152,7 @@ import Testing
 
 extension CrashTests {
     @Test func sigtermDuringLoadExitsZeroAndLosesNothingAcknowledged() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("term-\(UUID())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let config = folder.appendingPathComponent("relay.conf")
-        try """
-        listen 127.0.0.1:0
-        verify { secret env:ENGAGE_SIGNING_SECRET }
-        spool { path \(folder.path)/spool.db }
-        sink out file { path \(folder.path)/out.jsonl }
-        route * -> out
-        """.write(to: config, atomically: true, encoding: .utf8)
+        let (folder, config) = try Self.makeConfig(prefix: "term")
         let samples = try Fixtures.engageBodies().map(\.body)
         let requests = try await PythonSvix.sign((0..<600).map { samples[$0 % samples.count] })
         let shared = Shared()
@@ -175,16 +179,7 @@ extension CrashTests {
         let second = try ServerProcess(config: config, log: folder.appendingPathComponent("second.log"))
         defer { second.stop() }
         _ = try await second.port()
-        var delivered = Set<String>()
-        let deadline = ContinuousClock.now + .seconds(60)
-        repeat {
-            try await Task.sleep(for: .milliseconds(200))
-            let text = (try? String(contentsOf: folder.appendingPathComponent("out.jsonl"), encoding: .utf8)) ?? ""
-            delivered = Set(
-                text.split(separator: "\n").compactMap { line in
-                    (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["messageId"] as? String
-                })
-        } while !acked.isSubset(of: delivered) && ContinuousClock.now < deadline
-        #expect(acked.subtracting(delivered).isEmpty)
+        let delivered = try await Self.waitForDelivery(of: acked, in: folder, timeout: .seconds(60))
+        #expect(acked.subtracting(Set(delivered)).isEmpty)
     }
 }

@@ -146,7 +146,7 @@ import Testing
         }
     }
 
-    @Test func aSpoolOnAnUnwritablePathIsAClearStartUpError() throws {
+    @Test func aSpoolOnAnUnwritablePathIsAClearStartUpError() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("spool-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let blocker = folder.appendingPathComponent("not-a-folder")
@@ -161,7 +161,7 @@ import Testing
         """.write(to: config, atomically: true, encoding: .utf8)
         var environment = ProcessInfo.processInfo.environment
         environment["ENGAGE_SIGNING_SECRET"] = testSecret
-        let result = try ChildProcess.runBlocking(
+        let result = try await ChildProcess.run(
             RelayBinary.url.path, ["serve", "--config", config.path], environment: environment)
         #expect(result.status == 1)
         #expect(result.stderrText.contains("cannot open spool `\(blocker.path)/spool.db`"), "\(result.stderrText)")
