@@ -1,4 +1,6 @@
+import CoreMetrics
 import EngageEvents
+import Foundation
 import Logging
 
 /// A destination for events, such as a file or an HTTP endpoint.
@@ -66,9 +68,35 @@ public struct SinkConfiguration: Sendable {
 public struct SinkContext: Sendable {
     /// A logger with `relay.sink` set; never log bodies or secrets.
     public var logger: Logger
+    /// The factory for the sink's own metrics (`Counter(label:dimensions:factory:)` and friends). The engine already
+    /// counts deliveries, retries, dead letters and latency per sink; use this for what only the sink knows.
+    public var metrics: any MetricsFactory
+    /// The engine's clock; read the time through it so tests can fix it.
+    public var clock: RelayClock
 
-    /// Creates a context.
-    public init(logger: Logger) { self.logger = logger }
+    /// Creates a context; metrics go nowhere and time is the wall clock unless given.
+    public init(logger: Logger, metrics: any MetricsFactory = NOOPMetricsHandler.instance, clock: RelayClock = .system) {
+        self.logger = logger
+        self.metrics = metrics
+        self.clock = clock
+    }
+}
+
+/// A source of the current time, injectable so that time-dependent behaviour can be tested.
+public struct RelayClock: Sendable {
+    private let read: @Sendable () -> Date
+
+    /// Creates a clock that asks `now` for the current time.
+    public init(_ now: @escaping @Sendable () -> Date) { self.read = now }
+
+    /// The wall clock of this machine.
+    public static var system: RelayClock { RelayClock { Date() } }
+
+    /// A clock that always reads `date`.
+    public static func fixed(_ date: Date) -> RelayClock { RelayClock { date } }
+
+    /// The current time.
+    public func now() -> Date { read() }
 }
 
 /// A sink could not be built or used; the message says what to do.
