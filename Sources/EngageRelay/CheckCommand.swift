@@ -26,7 +26,10 @@ extension EngageRelayCommand {
 
 /// Loads a config for a command, printing diagnostics to standard error in `FILE:LINE:COL: error:` form.
 enum ConfigLoading {
-    static func load(_ path: String) throws -> (source: SourceFile, plan: RelayPlan?) {
+    /// With `quietWhenValid`, diagnostics are printed only when the config has errors (the caller logs the warnings).
+    static func load(_ path: String, quietWhenValid: Bool = false) throws -> (
+        source: SourceFile, plan: RelayPlan?, diagnostics: [Diagnostic]
+    ) {
         let loaded: (source: SourceFile, plan: RelayPlan?, diagnostics: [Diagnostic])
         do {
             loaded = try RelayPlan.load(
@@ -35,10 +38,10 @@ enum ConfigLoading {
             printError("error: cannot read config `\(path)`: \(error)")
             throw ExitCode(1)
         }
-        if !loaded.diagnostics.isEmpty {
+        if !loaded.diagnostics.isEmpty && !(quietWhenValid && loaded.plan != nil) {
             printError(DiagnosticFormatter.format(loaded.diagnostics, source: loaded.source, summary: true))
         }
-        return (loaded.source, loaded.plan)
+        return loaded
     }
 
     static func printError(_ text: String) {

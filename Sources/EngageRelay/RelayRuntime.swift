@@ -1,38 +1,84 @@
 import Foundation
 import Hummingbird
 import Logging
+import Prometheus
+import RelayConfig
 import RelayCore
 import RelayFileSink
 import RelayServer
 import RelaySpoolSQLite
 import ServiceLifecycle
+import Synchronization
 import UnixSignals
 import WebhookVerification
 
 /// A receiver assembled from a plan: spool open, in-flight deliveries recovered, sinks built, dispatcher ready.
-public struct RelayRuntime: Sendable {
-    /// The plan it runs.
-    public let plan: RelayPlan
+///
+/// `SIGHUP` reloads the config file the plan came from (see ``reload()``); `SIGTERM`/`SIGINT` drain and stop.
+public final class RelayRuntime: Sendable {
+    /// The plan in force (replaced by a successful reload).
+    public var plan: RelayPlan { state.withLock { $0 } }
     let spool: SQLiteSpool
-    let sinks: SinkSet
     let logger: Logger
+    let registry: SinkRegistry
+    let environment: [String: String]
+    let clock: WebhookClock
+    /// The Prometheus registry behind `/metrics`.
+    public let metricsRegistry = PrometheusCollectorRegistry()
+    /// The receiver's metrics.
+    public let metrics: RelayMetrics
+    let settings: LiveIngestSettings
+    let dispatcher: Dispatcher
+    let drain = DrainState()
+    let tls: TLSCredentials?
+    private let state: Mutex<RelayPlan>
+    private let reloading = Mutex(false)
+    private let levelFromFlagState = Mutex(false)
+
+    /// Whether the log level was given on the command line (then a reload leaves it alone).
+    public var levelFromFlag: Bool {
+        get { levelFromFlagState.withLock { $0 } }
+        set { levelFromFlagState.withLock { $0 = newValue } }
+    }
 
     /// Opens the spool and builds the sinks of `plan`; throws a clear error when either cannot start.
-    public init(plan: RelayPlan, logger: Logger) async throws {
-        self.plan = plan
+    ///
+    /// A reload re-reads `plan.source.path` with `registry` and `environment`.
+    public init(
+        plan: RelayPlan, logger: Logger, registry: SinkRegistry = .builtIn,
+        environment: [String: String] = ProcessInfo.processInfo.environment, clock: WebhookClock = .system
+    ) async throws {
         self.logger = logger
+        self.registry = registry
+        self.environment = environment
+        self.clock = clock
+        var factory = PrometheusMetricsFactory(registry: metricsRegistry)
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+            .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+            .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10), .seconds(30), .seconds(60), .seconds(300),
+        ]
+        self.metrics = RelayMetrics(factory: factory)
+        self.tls = try plan.tls.map { try TLSCredentials(certificatePath: $0.certificatePath, keyPath: $0.keyPath) }
         let spool = try Self.openSpool(plan.spool, logger: logger)
+        let sinks: SinkSet
         do {
             let recovered = try await spool.recover(now: Date())
             if recovered > 0 {
                 logger.notice("deliveries in flight at the last stop are pending again", metadata: ["relay.count": "\(recovered)"])
             }
-            self.sinks = try await SinkSet.build(plan, logger: logger)
+            sinks = try await SinkSet.build(plan, logger: logger, metrics: metrics.factory)
         } catch {
             try? await spool.close()
             throw error
         }
         self.spool = spool
+        self.state = Mutex(plan)
+        self.settings = LiveIngestSettings(IngestSettings(plan: plan, verifier: plan.verification.makeVerifier(clock: clock)))
+        self.dispatcher = Dispatcher(
+            spool: spool, sinks: sinks, policies: Dictionary(uniqueKeysWithValues: plan.sinks.map { ($0.name, $0.delivery) }),
+            decoder: plan.verification.decoder, logger: logger, metrics: metrics)
+        await deadLetterOrphans(keeping: Set(plan.sinks.map(\.name)))
     }
 
     /// Opens the spool named by a plan.
@@ -47,25 +93,33 @@ public struct RelayRuntime: Sendable {
     public func run(
         shutdownSignals: [UnixSignal] = [.sigterm, .sigint],
         shutdownTimeout: Duration = .seconds(30),
-        clock: WebhookClock = .system,
-        onListening: @escaping @Sendable (ListenAddress) async -> Void = { _ in }
+        onListening: @escaping @Sendable (ListenAddress) async -> Void = { _ in },
+        onMetricsListening: @escaping @Sendable (ListenAddress) async -> Void = { _ in }
     ) async throws {
-        let dispatcher = Dispatcher(
-            spool: spool, sinks: sinks, policies: Dictionary(uniqueKeysWithValues: plan.sinks.map { ($0.name, $0.delivery) }),
-            decoder: plan.verification.decoder, logger: logger)
-        let drain = DrainState()
-        let app = RelayServer.application(
-            plan: plan, verifier: plan.verification.makeVerifier(clock: clock),
-            intake: SpoolIntake(spool: spool, dispatcher: dispatcher), drain: drain, logger: logger,
-            onListening: onListening)
-        let maintenance = SpoolMaintenance(spool: spool, retention: plan.spool.retention, logger: logger)
-        let hangup = HangupService(logger: logger)
+        let plan = self.plan
+        let operations = OperationsEndpoints(
+            failingReadinessChecks: { [self] in await failingReadinessChecks() },
+            metricsText: { [self] in await metricsText() })
+        let app = try RelayServer.application(
+            plan: plan, settings: settings, intake: SpoolIntake(spool: spool, dispatcher: dispatcher), drain: drain,
+            metrics: metrics,
+            operations: plan.metricsListen == nil ? operations : OperationsEndpoints(
+                failingReadinessChecks: operations.failingReadinessChecks),
+            tls: tls, logger: logger, onListening: onListening)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: SpoolMaintenance(runtime: self)), .init(service: HangupService(runtime: self)),
+            .init(service: dispatcher),
+        ]
+        if let address = plan.metricsListen {
+            services.append(
+                .init(
+                    service: RelayServer.operationsApplication(
+                        address: address, operations: operations, drain: drain, logger: logger,
+                        onListening: onMetricsListening)))
+        }
+        services += [.init(service: app), .init(service: DrainService(state: drain))]
         var configuration = ServiceGroupConfiguration(
-            services: [
-                .init(service: maintenance), .init(service: hangup), .init(service: dispatcher), .init(service: app),
-                .init(service: DrainService(state: drain)),
-            ],
-            gracefulShutdownSignals: shutdownSignals, logger: logger)
+            services: services, gracefulShutdownSignals: shutdownSignals, logger: logger)
         configuration.maximumGracefulShutdownDuration = shutdownTimeout
         let group = ServiceGroup(configuration: configuration)
         do {
@@ -78,25 +132,178 @@ public struct RelayRuntime: Sendable {
     }
 
     private func close() async {
-        await sinks.close(logger: logger)
+        await dispatcher.currentSinks.close(logger: logger)
         do {
             try await spool.close()
         } catch {
             logger.error("spool close failed", metadata: ["relay.error": .string(error.description)])
         }
     }
+
+    /// `/readyz`: the checks failing now (`spool` when it cannot take a write).
+    func failingReadinessChecks() async -> [String] {
+        do {
+            try await spool.checkWritable()
+            return []
+        } catch {
+            logger.warning("readiness: spool not writable", metadata: ["relay.error": .string(error.description)])
+            return ["spool"]
+        }
+    }
+
+    /// The Prometheus text exposition, with the spool gauges read just now.
+    func metricsText() async -> [UInt8] {
+        if let rows = try? await spool.depth() { metrics.spool(depth: rows, now: Date()) }
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(16 * 1024)
+        metricsRegistry.emit(into: &buffer)
+        return buffer
+    }
+
+    /// Pending deliveries to sinks the config no longer declares become dead letters with that reason, so they stay
+    /// visible (`dead-letters list`) and can be retried once the sink is back.
+    func deadLetterOrphans(keeping sinks: Set<String>) async {
+        do {
+            let orphans = Set(try await spool.depth().filter { !sinks.contains($0.sink) && ($0.state == .pending || $0.state == .inFlight) }.map(\.sink))
+            for sink in orphans.sorted() {
+                var total = 0
+                while true {
+                    let claimed = try await spool.claim(sink: sink, limit: 500, now: .distantFuture)
+                    if claimed.isEmpty { break }
+                    let at = Date()
+                    try await spool.complete(
+                        claimed.map {
+                            DeliveryResult(
+                                eventKey: $0.eventKey, sink: sink, kind: .failed,
+                                error: "sink `\(sink)` is not in the config (removed); retry with `dead-letters retry --sink \(sink)` once it is back",
+                                at: at)
+                        })
+                    total += claimed.count
+                }
+                if total > 0 {
+                    logger.warning(
+                        "pending deliveries to a sink no longer in the config are now dead letters",
+                        metadata: ["relay.sink": .string(sink), "relay.count": "\(total)"])
+                }
+            }
+        } catch {
+            logger.error("dead-lettering deliveries of removed sinks failed", metadata: ["relay.error": .string(error.description)])
+        }
+    }
+
+    /// Re-reads the config file and, when it is valid, puts it in force without dropping a request: routes and
+    /// verification settings swap at once, unchanged sinks keep running, changed ones are rebuilt, removed ones stop
+    /// after their current batch and their pending deliveries become dead letters. An invalid config changes nothing
+    /// and every diagnostic is logged. Listen addresses and the spool need a restart (a change is logged and ignored).
+    @discardableResult
+    public func reload() async -> Bool {
+        guard reloading.withLock({ busy in defer { busy = true }; return !busy }) else {
+            logger.warning("reload already in progress; this SIGHUP is ignored")
+            return false
+        }
+        defer { reloading.withLock { $0 = false } }
+        let succeeded = await performReload()
+        metrics.reload(succeeded: succeeded)
+        return succeeded
+    }
+
+    private func performReload() async -> Bool {
+        let old = plan
+        let path = old.source.path
+        let loaded: (source: SourceFile, plan: RelayPlan?, diagnostics: [Diagnostic])
+        do {
+            loaded = try RelayPlan.load(path: path, registry: registry, environment: environment)
+        } catch {
+            logger.error("config reload failed: cannot read the file; the running config stays", metadata: [
+                "relay.config": .string(path), "relay.error": .string("\(error)"),
+            ])
+            return false
+        }
+        for diagnostic in loaded.diagnostics {
+            let text = diagnostic.line(in: loaded.source)
+            if diagnostic.severity == .error {
+                logger.error("config diagnostic", metadata: ["relay.diagnostic": .string(text)])
+            } else {
+                logger.warning("config diagnostic", metadata: ["relay.diagnostic": .string(text)])
+            }
+        }
+        guard var new = loaded.plan else {
+            logger.error("config reload failed; the running config stays", metadata: [
+                "relay.config": .string(path),
+                "relay.errors": "\(loaded.diagnostics.filter { $0.severity == .error }.count)",
+            ])
+            return false
+        }
+        for (what, changed) in [
+            ("listen", new.listen != old.listen), ("metrics-listen", new.metricsListen != old.metricsListen),
+            ("spool", new.spool != old.spool), ("tls (on/off)", (new.tls == nil) != (old.tls == nil)),
+            ("connection limits", new.limits != old.limits),
+        ] where changed {
+            logger.warning("config reload: a change needs a restart and is ignored until then", metadata: ["relay.setting": .string(what)])
+        }
+        new.keepRestartOnlySettings(of: old)
+        if let tls, let files = new.tls {
+            do {
+                try tls.reload(certificatePath: files.certificatePath, keyPath: files.keyPath)
+            } catch {
+                logger.error("config reload failed; the running config stays", metadata: ["relay.error": .string(error.description)])
+                return false
+            }
+        }
+
+        let oldSinks = Dictionary(uniqueKeysWithValues: old.sinks.map { ($0.name, $0) })
+        let unchanged = Set(new.sinks.filter { oldSinks[$0.name].map($0.isSame) ?? false }.map(\.name))
+        let toBuild = new.sinks.filter { !unchanged.contains($0.name) }
+        let built: SinkSet
+        do {
+            built = try await SinkSet.build(toBuild, logger: logger, metrics: metrics.factory)
+        } catch {
+            logger.error("config reload failed: a sink cannot start; the running config stays", metadata: [
+                "relay.error": .string("\(error)"),
+            ])
+            return false
+        }
+        settings.replace(with: IngestSettings(plan: new, verifier: new.verification.makeVerifier(clock: clock)))
+        let retiring = old.sinks.map(\.name).filter { !unchanged.contains($0) }
+        let retired = await dispatcher.retire(retiring)
+        await SinkSet(sinks: retired).close(logger: logger)
+        let policies = Dictionary(uniqueKeysWithValues: new.sinks.map { ($0.name, $0.delivery) })
+        dispatcher.start(built.sinks.map { ($0.name, $0.sink, policies[$0.name]!) })
+        state.withLock { $0 = new }
+        if !levelFromFlag, new.log.level != old.log.level, let level = Logger.Level(rawValue: new.log.level) {
+            RelayLogging.level.withLock { $0 = level }
+        }
+        if new.log.format != old.log.format {
+            logger.warning("config reload: a change needs a restart and is ignored until then", metadata: ["relay.setting": "log-format"])
+        }
+        await deadLetterOrphans(keeping: Set(new.sinks.map(\.name)))
+        logger.notice("config reloaded", metadata: [
+            "relay.config": .string(path), "relay.routes": "\(new.routes.routes.count)",
+            "relay.sinks.unchanged": .string(unchanged.sorted().joined(separator: ",")),
+            "relay.sinks.started": .string(built.sinks.map(\.name).joined(separator: ",")),
+            "relay.sinks.stopped": .string(retiring.filter { name in !new.sinks.contains { $0.name == name } }.joined(separator: ",")),
+        ])
+        return true
+    }
+}
+
+extension SinkPlan {
+    /// Whether `other` declares the same sink: kind, options and delivery policy.
+    func isSame(_ other: SinkPlan) -> Bool {
+        kind.kind == other.kind.kind && configuration.options == other.configuration.options && delivery == other.delivery
+    }
 }
 
 /// Prunes delivered events past the retention period, at start and then hourly.
 struct SpoolMaintenance: Service {
-    let spool: any Spool
-    let retention: Duration
-    let logger: Logger
+    let runtime: RelayRuntime
 
     func run() async throws {
+        let logger = runtime.logger
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                let pruned = try await spool.prune(receivedBefore: Date().addingTimeInterval(-retention.seconds))
+                let retention = runtime.plan.spool.retention
+                let pruned = try await runtime.spool.prune(receivedBefore: Date().addingTimeInterval(-retention.seconds))
                 if pruned > 0 { logger.info("pruned delivered events past retention", metadata: ["relay.count": "\(pruned)"]) }
             } catch {
                 logger.error("spool prune failed", metadata: ["relay.error": .string(error.description)])
@@ -106,17 +313,30 @@ struct SpoolMaintenance: Service {
     }
 }
 
-/// On SIGHUP, asks file sinks to reopen their paths (for an external logrotate).
+/// On SIGHUP: reloads the config, then asks file sinks to reopen their paths (for an external logrotate).
 struct HangupService: Service {
-    let logger: Logger
+    let runtime: RelayRuntime
 
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         await cancelWhenGracefulShutdown {
             for await _ in signals {
+                runtime.logger.info("SIGHUP: reloading the config and reopening file sink files")
+                await runtime.reload()
                 FileSink.reopenAll()
-                logger.info("SIGHUP: file sinks reopen their files")
             }
         }
+    }
+}
+
+extension Diagnostic {
+    /// The diagnostic as one `FILE:LINE:COL: severity: message (suggestion)` line, for logs.
+    func line(in source: SourceFile) -> String {
+        let lines = DiagnosticFormatter.format([self], source: source, summary: false).split(separator: "\n")
+        var text = lines.first.map(String.init) ?? ""
+        if let suggestion = lines.first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix("suggestion:") }) {
+            text += " (" + suggestion.trimmingCharacters(in: .whitespaces) + ")"
+        }
+        return text
     }
 }

@@ -8,60 +8,121 @@ import Synchronization
 /// the sink in batches and record each outcome; the engine, not the sink, owns retries, backoff and dead letters.
 public final class Dispatcher: Service {
     private let spool: any Spool
-    private let sinks: [(name: String, sink: any Sink, policy: DeliveryPolicy)]
     private let decoder: EventDecoder
     private let logger: Logger
+    private let metrics: RelayMetrics
     private let now: @Sendable () -> Date
     private let jitter: @Sendable () -> Double
-    private let doorbells: [String: Doorbell]
-    private let stopping = Doorbell()
+    private let lanes: Mutex<[String: Lane]>
+    private let newLanes: AsyncStream<Lane>
+    private let newLanesInput: AsyncStream<Lane>.Continuation
     private let stopFlag = StopFlag()
+
+    /// One sink's workers: the sink, its policy, and what wakes, stops and awaits them.
+    final class Lane: Sendable {
+        let name: String
+        let sink: any Sink
+        let policy: DeliveryPolicy
+        let bell = Doorbell()
+        let stop = StopFlag()
+        let started = StopFlag()
+        let finished = Countdown()
+
+        init(name: String, sink: any Sink, policy: DeliveryPolicy) {
+            self.name = name
+            self.sink = sink
+            self.policy = policy
+            finished.expect(policy.maxInFlight)
+        }
+    }
 
     /// Creates a dispatcher over built sinks and their policies.
     public init(
         spool: any Spool, sinks: SinkSet, policies: [String: DeliveryPolicy], decoder: EventDecoder = EventDecoder(),
-        logger: Logger, now: @escaping @Sendable () -> Date = { Date() },
+        logger: Logger, metrics: RelayMetrics = .none, now: @escaping @Sendable () -> Date = { Date() },
         jitter: @escaping @Sendable () -> Double = { Double.random(in: 0...1) }
     ) {
         self.spool = spool
-        self.sinks = sinks.sinks.map { ($0.name, $0.sink, policies[$0.name] ?? DeliveryPolicy(batchSize: 1, maxInFlight: 1, retry: .default)) }
         self.decoder = decoder
         self.logger = logger
+        self.metrics = metrics
         self.now = now
         self.jitter = jitter
-        self.doorbells = Dictionary(uniqueKeysWithValues: sinks.sinks.map { ($0.name, Doorbell()) })
+        (newLanes, newLanesInput) = AsyncStream.makeStream(of: Lane.self)
+        let initial = sinks.sinks.map {
+            Lane(name: $0.name, sink: $0.sink, policy: policies[$0.name] ?? DeliveryPolicy(batchSize: 1, maxInFlight: 1, retry: .default))
+        }
+        lanes = Mutex(Dictionary(uniqueKeysWithValues: initial.map { ($0.name, $0) }))
+        for lane in initial { newLanesInput.yield(lane) }
     }
 
     /// Wakes the workers of `sink` (new deliveries were queued).
-    public func notify(sink: String) { doorbells[sink]?.ring() }
+    public func notify(sink: String) { lanes.withLock { $0[sink] }?.bell.ring() }
+
+    /// The names of the sinks being delivered to now.
+    public var sinkNames: [String] { lanes.withLock { $0.keys.sorted() } }
+
+    /// Stops the workers of the named sinks after their current batches and returns the sinks once every worker has
+    /// stopped, for the caller to close. Their deliveries stay in the spool.
+    public func retire(_ names: [String]) async -> [(name: String, sink: any Sink)] {
+        let retired = lanes.withLock { lanes in names.compactMap { lanes.removeValue(forKey: $0) } }
+        for lane in retired {
+            lane.stop.set()
+            lane.bell.ring()
+        }
+        // A lane whose workers never started has nothing to wait for; if they start later they see `stop` and exit.
+        for lane in retired where lane.started.isSet { await lane.finished.wait() }
+        return retired.map { ($0.name, $0.sink) }
+    }
+
+    /// Starts delivering to newly built sinks (a sink already running under the same name is left as it is).
+    public func start(_ sinks: [(name: String, sink: any Sink, policy: DeliveryPolicy)]) {
+        for (name, sink, policy) in sinks {
+            let lane = Lane(name: name, sink: sink, policy: policy)
+            let added = lanes.withLock { lanes -> Bool in
+                guard lanes[name] == nil else { return false }
+                lanes[name] = lane
+                return true
+            }
+            if added { newLanesInput.yield(lane) }
+        }
+    }
+
+    /// The sinks being delivered to now, for closing at shutdown.
+    public var currentSinks: SinkSet { SinkSet(sinks: lanes.withLock { $0.values.map { ($0.name, $0.sink) } }) }
 
     /// Runs every worker until graceful shutdown; current batches finish, then the workers stop.
     public func run() async throws {
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
-                for (name, sink, policy) in sinks {
-                    for _ in 0..<policy.maxInFlight {
-                        group.addTask { await self.work(name: name, sink: sink, policy: policy) }
+                for await lane in newLanes {
+                    lane.started.set()
+                    for _ in 0..<lane.policy.maxInFlight {
+                        group.addTask {
+                            await self.work(lane)
+                            lane.finished.done()
+                        }
                     }
                 }
             }
         } onGracefulShutdown: {
             self.stopFlag.set()
-            for bell in self.doorbells.values { bell.ring() }
+            self.newLanesInput.finish()
+            for lane in self.lanes.withLock({ Array($0.values) }) { lane.bell.ring() }
         }
     }
 
-    private func work(name: String, sink: any Sink, policy: DeliveryPolicy) async {
+    private func work(_ lane: Lane) async {
+        let name = lane.name
         var workerLogger = logger
         workerLogger[metadataKey: "relay.sink"] = .string(name)
-        let bell = doorbells[name]!
-        while !stopFlag.isSet && !Task.isCancelled {
+        while !stopFlag.isSet && !lane.stop.isSet && !Task.isCancelled {
             let claimed: [ClaimedDelivery]
             do {
-                claimed = try await spool.claim(sink: name, limit: policy.batchSize, now: now())
+                claimed = try await spool.claim(sink: name, limit: lane.policy.batchSize, now: now())
             } catch {
                 workerLogger.error("spool claim failed", metadata: ["relay.error": .string(error.description)])
-                await bell.wait(timeout: .seconds(1))
+                await lane.bell.wait(timeout: .seconds(1))
                 continue
             }
             guard !claimed.isEmpty else {
@@ -69,15 +130,31 @@ public final class Dispatcher: Service {
                 if let due = try? await spool.nextDue(sink: name) {
                     timeout = .milliseconds(max(1, min(1000, Int(due.timeIntervalSince(now()) * 1000) + 1)))
                 }
-                await bell.wait(timeout: timeout)
+                await lane.bell.wait(timeout: timeout)
                 continue
             }
-            let results = await deliver(claimed, to: sink, policy: policy, logger: workerLogger)
+            let results = await deliver(claimed, to: lane.sink, policy: lane.policy, logger: workerLogger)
             do {
                 try await spool.complete(results)
             } catch {
                 // The rows stay in-flight; the next start puts them back to pending (at-least-once).
                 workerLogger.error("spool complete failed", metadata: ["relay.error": .string(error.description)])
+            }
+            record(results, claimed: claimed, sink: name)
+        }
+    }
+
+    private func record(_ results: [DeliveryResult], claimed: [ClaimedDelivery], sink: String) {
+        let receivedAt = Dictionary(claimed.map { ($0.eventKey, $0.receivedAt) }, uniquingKeysWith: { first, _ in first })
+        for result in results {
+            switch result.kind {
+            case .delivered:
+                metrics.delivery(sink: sink, outcome: .delivered)
+                if let received = receivedAt[result.eventKey] {
+                    metrics.deliveryLag(sink: sink, .seconds(max(0, result.at.timeIntervalSince(received))))
+                }
+            case .retry: metrics.delivery(sink: sink, outcome: .retried)
+            case .failed: metrics.delivery(sink: sink, outcome: .deadLettered)
             }
         }
     }
@@ -102,6 +179,8 @@ public final class Dispatcher: Service {
         if events.isEmpty {
             outcomes = []
         } else {
+            let started = ContinuousClock.now
+            defer { metrics.deliveryDuration(sink: claimed[0].sink, ContinuousClock.now - started) }
             do {
                 outcomes = try await sink.deliver(events)
                 if outcomes.count != events.count {
@@ -168,4 +247,40 @@ final class StopFlag: Sendable {
     private let state = Synchronization.Mutex(false)
     var isSet: Bool { state.withLock { $0 } }
     func set() { state.withLock { $0 = true } }
+}
+
+/// Lets one task wait until a number of others have finished.
+final class Countdown: Sendable {
+    private struct State {
+        var remaining = 0
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = Synchronization.Mutex(State())
+
+    /// Adds `count` to the tasks to wait for.
+    func expect(_ count: Int) { state.withLock { $0.remaining += count } }
+
+    /// One task finished.
+    func done() {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.remaining -= 1
+            guard state.remaining <= 0 else { return [] }
+            defer { state.waiters.removeAll() }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Returns once every expected task has finished.
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let now = state.withLock { state -> Bool in
+                guard state.remaining > 0 else { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if now { continuation.resume() }
+        }
+    }
 }

@@ -13,12 +13,14 @@ struct PlanBuilder {
 
     static let topLevelKeys = [
         "listen", "path", "max-body", "header-timeout", "body-timeout", "max-connections", "verify", "spool", "sink",
-        "route", "unrouted",
+        "route", "unrouted", "tls", "metrics-listen", "log-level", "log-format",
     ]
+    static let tlsKeys = ["cert", "key"]
     static let verifyKeys = ["secret", "public-key", "tolerance", "allow", "trust-proxy", "header", "decrypt", "rate-limit"]
     static let spoolKeys = ["path", "retention", "commit", "max-queue", "max-size"]
     static let singletons = [
         "listen", "path", "max-body", "header-timeout", "body-timeout", "max-connections", "verify", "spool", "unrouted",
+        "tls", "metrics-listen", "log-level", "log-format",
     ]
 
     init(document: ConfigDocument, registry: SinkRegistry, environment: [String: String]) {
@@ -42,26 +44,28 @@ struct PlanBuilder {
                 seen[key] = directive.name.range
             }
             switch key {
-            case "listen":
-                // `[::]:8080` lexes as `[`, `::`, `]`, `:8080`; written without spaces it is one address.
-                var listenDirective = directive
-                if directive.arguments.count > 1,
-                    zip(directive.arguments, directive.arguments.dropFirst()).allSatisfy({ $0.isAdjacent(to: $1) })
-                {
-                    listenDirective.arguments = [
-                        Token(
-                            kind: .word, text: directive.arguments.map(\.text).joined(),
-                            range: directive.arguments[0].range.extended(to: directive.arguments.last!.range))
-                    ]
-                }
-                guard let value = singleValue(listenDirective, usage: "listen HOST:PORT") else { continue }
-                if let address = ConfigValue.socketAddress(value.text) {
-                    plan.listen = ListenAddress(host: address.host, port: address.port)
-                } else {
+            case "listen", "metrics-listen":
+                guard let address = listenAddress(directive) else { continue }
+                if key == "listen" { plan.listen = address } else { plan.metricsListen = address }
+            case "tls":
+                buildTLS(directive)
+            case "log-level":
+                guard let value = singleValue(directive, usage: "log-level info") else { continue }
+                guard LogSettings.levels.contains(value.text) else {
                     error(
-                        "`\(value.text)` is not a listen address", at: value.range,
-                        suggestion: "write HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080")
+                        "`\(value.text)` is not a log level", at: value.range,
+                        suggestion: closestMatch(to: value.text, among: LogSettings.levels).map { "did you mean `\($0)`?" }
+                            ?? "use one of \(LogSettings.levels.joined(separator: ", "))")
+                    continue
                 }
+                plan.log.level = value.text
+            case "log-format":
+                guard let value = singleValue(directive, usage: "log-format json") else { continue }
+                guard LogSettings.formats.contains(value.text) else {
+                    error("`\(value.text)` is not a log format", at: value.range, suggestion: "use text or json")
+                    continue
+                }
+                plan.log.format = value.text
             case "path":
                 guard let value = singleValue(directive, usage: "path /webhooks/engage") else { continue }
                 if value.text.hasPrefix("/") && !value.text.contains(where: { $0 == "?" || $0 == "#" || $0 == " " }) {
@@ -247,6 +251,57 @@ struct PlanBuilder {
                 "`verify` has no `secret` or `public-key`", at: directive.name.range,
                 suggestion: "add `secret env:ENGAGE_SIGNING_SECRET`")
         }
+    }
+
+    /// A `listen`-style address; `[::]:8080` lexes as `[`, `::`, `]`, `:8080`, so adjacent tokens are one address.
+    mutating func listenAddress(_ directive: Directive) -> ListenAddress? {
+        var listenDirective = directive
+        if directive.arguments.count > 1,
+            zip(directive.arguments, directive.arguments.dropFirst()).allSatisfy({ $0.isAdjacent(to: $1) })
+        {
+            listenDirective.arguments = [
+                Token(
+                    kind: .word, text: directive.arguments.map(\.text).joined(),
+                    range: directive.arguments[0].range.extended(to: directive.arguments.last!.range))
+            ]
+        }
+        guard let value = singleValue(listenDirective, usage: "\(directive.name.text) HOST:PORT") else { return nil }
+        guard let address = ConfigValue.socketAddress(value.text) else {
+            error(
+                "`\(value.text)` is not a listen address", at: value.range,
+                suggestion: "write HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080")
+            return nil
+        }
+        return ListenAddress(host: address.host, port: address.port)
+    }
+
+    // MARK: tls
+
+    mutating func buildTLS(_ directive: Directive) {
+        noArguments(directive)
+        let usage = "tls { cert /etc/engage-relay/cert.pem  key /etc/engage-relay/key.pem }"
+        guard let block = requireBlock(directive, usage: usage) else { return }
+        var paths: [String: String] = [:]
+        for entry in block.directives {
+            let key = entry.name.text
+            guard Self.tlsKeys.contains(key) else {
+                unknownKey(entry.name, context: "in `tls`", known: Self.tlsKeys)
+                continue
+            }
+            if paths[key] != nil {
+                error("`\(key)` is set more than once in `tls`", at: entry.name.range, suggestion: "keep one")
+                continue
+            }
+            guard let value = singleValue(entry, usage: "\(key) FILE") else { continue }
+            paths[key] = value.text
+        }
+        guard let cert = paths["cert"], let key = paths["key"] else {
+            error(
+                "`tls` needs both `cert` and `key`", at: directive.name.range,
+                suggestion: "write `\(usage)`")
+            return
+        }
+        plan.tls = TLSPlan(certificatePath: cert, keyPath: key)
     }
 
     // MARK: spool

@@ -9,6 +9,12 @@ public struct RelayPlan: Sendable {
     public let source: SourceFile
     /// The address to listen on.
     public internal(set) var listen: ListenAddress = ListenAddress(host: "127.0.0.1", port: 8080)
+    /// HTTPS on the main listener, when configured.
+    public internal(set) var tls: TLSPlan?
+    /// A separate address for `/metrics`, `/healthz` and `/readyz` (then `/metrics` is not on the main listener).
+    public internal(set) var metricsListen: ListenAddress?
+    /// Log level and format (command-line flags override them).
+    public internal(set) var log = LogSettings()
     /// The ingest path.
     public internal(set) var path: String = "/webhooks/engage"
     /// The largest body accepted, in bytes.
@@ -29,6 +35,16 @@ public struct RelayPlan: Sendable {
     public internal(set) var warnings: [Diagnostic] = []
 
     init(source: SourceFile) { self.source = source }
+
+    /// Takes the settings a running receiver cannot change (listeners, spool, TLS on/off, connection limits) from
+    /// `running`, for a reload.
+    public mutating func keepRestartOnlySettings(of running: RelayPlan) {
+        listen = running.listen
+        metricsListen = running.metricsListen
+        spool = running.spool
+        limits = running.limits
+        if (tls == nil) != (running.tls == nil) { tls = running.tls }
+    }
 
     /// Validates a parsed config against the registry's sink kinds, resolving `env:`/`file:` secrets.
     ///
@@ -55,6 +71,26 @@ public struct RelayPlan: Sendable {
         let all = (parsed.diagnostics + diagnostics).sorted { $0.range.start < $1.range.start }
         return (source, parsed.diagnostics.isEmpty ? plan : nil, all)
     }
+}
+
+/// The `tls` block: PEM files of the listener's certificate chain and private key.
+public struct TLSPlan: Sendable, Hashable {
+    /// The certificate chain, leaf first.
+    public var certificatePath: String
+    /// The private key.
+    public var keyPath: String
+}
+
+/// `log-level` and `log-format`.
+public struct LogSettings: Sendable, Hashable {
+    /// The accepted levels, most verbose first.
+    public static let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+    /// The accepted formats.
+    public static let formats = ["text", "json"]
+    /// The least severe level logged.
+    public var level = "info"
+    /// `text` (one human line per message) or `json` (one object per line).
+    public var format = "text"
 }
 
 /// A host and port to listen on.

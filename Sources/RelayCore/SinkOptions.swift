@@ -1,7 +1,7 @@
 import RelayConfig
 
 /// The validated options of one sink, defaults applied.
-public struct SinkOptions: Sendable {
+public struct SinkOptions: Sendable, Hashable {
     private var values: [String: [SinkOptionValue]]
 
     /// Creates options from validated values.

@@ -1,3 +1,4 @@
+import CoreMetrics
 import EngageEvents
 import Logging
 
@@ -7,13 +8,23 @@ public struct SinkSet: Sendable {
     public let sinks: [(name: String, sink: any Sink)]
 
     /// Builds every sink of the plan; the first failure is thrown after closing the ones already built.
-    public static func build(_ plan: RelayPlan, logger: Logger) async throws -> SinkSet {
+    public static func build(
+        _ plan: RelayPlan, logger: Logger, metrics: any MetricsFactory = NOOPMetricsHandler.instance
+    ) async throws -> SinkSet {
+        try await build(plan.sinks, logger: logger, metrics: metrics)
+    }
+
+    /// Builds the declared sinks; the first failure is thrown after closing the ones already built.
+    public static func build(
+        _ declarations: [SinkPlan], logger: Logger, metrics: any MetricsFactory = NOOPMetricsHandler.instance
+    ) async throws -> SinkSet {
         var built: [(name: String, sink: any Sink)] = []
-        for declaration in plan.sinks {
+        for declaration in declarations {
             var sinkLogger = logger
             sinkLogger[metadataKey: "relay.sink"] = .string(declaration.name)
+            let context = SinkContext(logger: sinkLogger, metrics: metrics)
             do {
-                built.append((declaration.name, try declaration.kind.make(declaration.configuration, SinkContext(logger: sinkLogger))))
+                built.append((declaration.name, try declaration.kind.make(declaration.configuration, context)))
             } catch {
                 await SinkSet(sinks: built).close(logger: logger)
                 throw error

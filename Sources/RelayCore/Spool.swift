@@ -48,6 +48,9 @@ public protocol Spool: Sendable {
     /// Counts of deliveries by sink and state, for metrics and `events list` summaries.
     func depth() async throws(SpoolError) -> [DepthRow]
 
+    /// Throws unless the spool can take a write transaction now (for readiness checks); changes nothing.
+    func checkWritable() async throws(SpoolError)
+
     /// Flushes and closes; later calls fail.
     func close() async throws(SpoolError)
 }

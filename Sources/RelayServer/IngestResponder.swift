@@ -7,87 +7,90 @@ import NIOCore
 import RelayCore
 import WebhookVerification
 
-/// Answers every HTTP request: the ingest path, `/healthz`, and precise errors for everything else.
+/// Answers every HTTP request: the ingest path, `/healthz`, `/readyz`, `/metrics`, and precise errors for the rest.
 ///
-/// The ingest path runs, in order: size cap, signature, envelope decode, routing, intake; only then `204`.
+/// The ingest path runs, in order: size cap, source, rate, token, signature, envelope decode, routing, intake; only
+/// then `204`.
 public struct IngestResponder: HTTPResponder {
     /// The request context.
     public typealias Context = IngestContext
 
-    let path: String
-    let maxBody: Int
-    let verifier: SignatureVerifier
-    let routes: RouteTable
-    let unrouted: UnroutedPolicy
-    let decoder: EventDecoder
-    let sourcePolicy: SourcePolicy
-    let headerTokens: [(name: HTTPField.Name, token: HeaderToken)]
-    let rateLimiter: RateLimiter?
+    let settings: LiveIngestSettings
     let intake: any EventIntake
     let drain: DrainState
+    let metrics: RelayMetrics
+    let operations: OperationsEndpoints
     let logger: Logger
 
-    /// Creates a responder for a validated plan and an intake.
+    /// Creates a responder over live settings and an intake.
+    public init(
+        settings: LiveIngestSettings, intake: any EventIntake, drain: DrainState = DrainState(),
+        metrics: RelayMetrics = .none, operations: OperationsEndpoints = OperationsEndpoints(), logger: Logger
+    ) {
+        self.settings = settings
+        self.intake = intake
+        self.drain = drain
+        self.metrics = metrics
+        self.operations = operations
+        self.logger = logger
+    }
+
+    /// Creates a responder for a validated plan and an intake (settings fixed).
     public init(
         plan: RelayPlan, verifier: SignatureVerifier, intake: any EventIntake, drain: DrainState = DrainState(),
         logger: Logger
     ) {
-        self.path = plan.path
-        self.maxBody = Int(plan.maxBody)
-        self.verifier = verifier
-        self.routes = plan.routes
-        self.unrouted = plan.unrouted
-        self.decoder = plan.verification.decoder
-        self.sourcePolicy = plan.verification.sourcePolicy
-        // Names were validated at load (letters, digits, `-`, `_`), so every one is a valid field name.
-        self.headerTokens = plan.verification.headerTokens.compactMap { entry in
-            HTTPField.Name(entry.token.name).map { ($0, entry.token) }
-        }
-        self.rateLimiter = plan.verification.rateLimit?.makeLimiter()
-        self.intake = intake
-        self.drain = drain
-        self.logger = logger
+        self.init(
+            settings: LiveIngestSettings(IngestSettings(plan: plan, verifier: verifier)), intake: intake, drain: drain,
+            logger: logger)
     }
 
     /// Routes a request by path and method.
     public func respond(to request: Request, context: IngestContext) async throws -> Response {
         let requestPath = request.uri.path
-        if requestPath == path {
+        let settings = settings.current
+        if requestPath == settings.path {
             guard request.method == .post else { return Self.response(for: .methodNotAllowed, allow: "POST") }
-            var source = context.sourceText
-            do {
-                let client = try admit(request, context: context)
-                source = client?.description ?? source
-            } catch let refusal as Refusal {
-                logger.notice(
-                    "delivery refused", metadata: ["relay.reason": .string(refusal.code), "relay.source": .string(source)])
-                // Closing with an unread body makes the peer's TCP stack reset the connection before the client
-                // reads the answer; reading (at most `max-body`) and discarding it lets the refusal arrive.
-                if refusal != .bodyTooLarge { try? await discardBody(request) }
-                return Self.response(for: refusal)
-            }
-            do {
-                return try await ingest(request, context: context)
-            } catch let refusal as Refusal {
-                logger.notice(
-                    "delivery refused", metadata: ["relay.reason": .string(refusal.code), "relay.source": .string(source)])
-                return Self.response(for: refusal)
-            }
+            let started = ContinuousClock.now
+            let (response, outcome) = await ingest(request, context: context, settings: settings)
+            metrics.request(outcome: outcome)
+            metrics.ingestDuration(ContinuousClock.now - started)
+            return response
         }
-        if requestPath == "/healthz" {
-            guard request.method == .get || request.method == .head else {
-                return Self.response(for: .methodNotAllowed, allow: "GET, HEAD")
-            }
-            return Self.json(.ok, #"{"status":"ok"}"#)
+        return await OperationsResponder(operations: operations, drain: drain).response(to: request, path: requestPath)
+    }
+
+    /// Runs the ingest checks and intake; returns the answer and the outcome label for metrics.
+    func ingest(_ request: Request, context: IngestContext, settings: IngestSettings) async -> (Response, String) {
+        var source = context.sourceText
+        do {
+            let client = try admit(request, context: context, settings: settings)
+            source = client?.description ?? source
+        } catch {
+            let refusal = error as? Refusal ?? Refusal(.internalServerError, "internal")
+            logger.notice(
+                "delivery refused", metadata: ["relay.reason": .string(refusal.code), "relay.source": .string(source)])
+            // Closing with an unread body makes the peer's TCP stack reset the connection before the client
+            // reads the answer; reading (at most `max-body`) and discarding it lets the refusal arrive.
+            if refusal != .bodyTooLarge { try? await discardBody(request, maxBody: settings.maxBody) }
+            return (Self.response(for: refusal), refusal.code)
         }
-        return Self.response(for: .notFound)
+        do {
+            return try await store(request, settings: settings)
+        } catch {
+            let refusal = error as? Refusal ?? Refusal(.internalServerError, "internal")
+            logger.notice(
+                "delivery refused", metadata: ["relay.reason": .string(refusal.code), "relay.source": .string(source)])
+            return (Self.response(for: refusal), refusal.code)
+        }
     }
 
     /// The checks that need no body, cheapest first: size, source address, rate, header token.
     /// Returns the client address (after trusted proxies) when the peer's address is known.
-    func admit(_ request: Request, context: IngestContext) throws -> IPAddress? {
+    func admit(_ request: Request, context: IngestContext, settings: IngestSettings) throws -> IPAddress? {
         if drain.isDraining { throw Refusal.shuttingDown }
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxBody {
+        let sourcePolicy = settings.sourcePolicy
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > settings.maxBody {
             throw Refusal.bodyTooLarge
         }
         let peer = context.remoteAddress?.ipAddress.flatMap(IPAddress.init)
@@ -99,28 +102,28 @@ public struct IngestResponder: HTTPResponder {
         if !sourcePolicy.allow.isEmpty {
             guard let client, sourcePolicy.allows(client) else { throw Refusal.sourceNotAllowed }
         }
-        if let rateLimiter, case .limited(let seconds) = rateLimiter.admit(source: client) {
+        if let rateLimiter = settings.rateLimiter, case .limited(let seconds) = rateLimiter.admit(source: client) {
             throw Refusal(.tooManyRequests, "rate_limited", retryAfterSeconds: Int64(seconds))
         }
-        for (name, token) in headerTokens {
+        for (name, token) in settings.headerTokens {
             guard token.accepts(request.headers[name]) else { throw Refusal.tokenMismatch }
         }
         return client
     }
 
-    func ingest(_ request: Request, context: IngestContext) async throws -> Response {
-        let body = try await readBody(request)
+    func store(_ request: Request, settings: IngestSettings) async throws -> (Response, String) {
+        let body = try await readBody(request, maxBody: settings.maxBody)
         let headers = WebhookHeaders(fields: request.headers.lazy.map { (name: $0.name.canonicalName, value: $0.value) })
         let delivery: VerifiedDelivery
         do {
-            delivery = try verifier.verify(headers: headers, body: body)
+            delivery = try settings.verifier.verify(headers: headers, body: body)
         } catch {
             throw Refusal.verification(error)
         }
         let receivedAt = Date()
         let event: EngageEvent
         do {
-            event = try decoder.decode(delivery.body, messageId: delivery.messageId, receivedAt: receivedAt)
+            event = try settings.decoder.decode(delivery.body, messageId: delivery.messageId, receivedAt: receivedAt)
         } catch {
             // Authentic but not an Engage envelope: keep it with the reason (never drop), and tell the sender.
             logger.warning(
@@ -132,15 +135,15 @@ public struct IngestResponder: HTTPResponder {
             }
             throw Refusal.invalidBody
         }
-        let sinks = routes.match(event)
+        let sinks = settings.routes.match(event)
         var eventLogger = logger
         eventLogger[metadataKey: "relay.event.id"] = .string(event.id)
         eventLogger[metadataKey: "relay.event.type"] = .string(event.type.rawValue)
         if sinks.isEmpty {
-            switch unrouted {
+            switch settings.unrouted {
             case .drop:
                 eventLogger.debug("event matched no route; dropped (unrouted drop)")
-                return Response(status: .noContent)
+                return (Response(status: .noContent), "dropped")
             case .reject:
                 throw Refusal.unrouted
             case .keep:
@@ -150,10 +153,11 @@ public struct IngestResponder: HTTPResponder {
         let receipt = try await take { try await intake.accept(event, sinks: sinks) }
         if receipt == .duplicate {
             eventLogger.debug("duplicate message id; nothing stored")
-            return Self.json(.ok, #"{"status":"duplicate"}"#)
+            return (Self.json(.ok, #"{"status":"duplicate"}"#), "duplicate")
         }
+        metrics.event(type: event.type.rawValue)
         eventLogger.debug("event stored", metadata: ["relay.sinks": .string(sinks.joined(separator: ","))])
-        return Response(status: .noContent)
+        return (Response(status: .noContent), "stored")
     }
 
     /// Runs an intake call, turning its failure into 503 with `Retry-After`.
@@ -168,7 +172,7 @@ public struct IngestResponder: HTTPResponder {
     }
 
     /// Reads and drops a refused request's body, up to the size cap.
-    func discardBody(_ request: Request) async throws {
+    func discardBody(_ request: Request, maxBody: Int) async throws {
         var seen = 0
         for try await chunk in request.body {
             seen += chunk.readableBytes
@@ -177,7 +181,7 @@ public struct IngestResponder: HTTPResponder {
     }
 
     /// Reads the body, refusing as soon as it grows past the cap (nothing beyond it is buffered).
-    func readBody(_ request: Request) async throws -> [UInt8] {
+    func readBody(_ request: Request, maxBody: Int) async throws -> [UInt8] {
         var bytes: [UInt8] = []
         for try await chunk in request.body {
             guard bytes.count + chunk.readableBytes <= maxBody else { throw Refusal.bodyTooLarge }

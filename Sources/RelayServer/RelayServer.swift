@@ -1,29 +1,36 @@
 import Hummingbird
 import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
+import NIOSSL
 import RelayCore
 import WebhookVerification
 
 /// The receiver's HTTP application for a validated plan.
 public enum RelayServer {
-    /// Builds the Hummingbird application; `onListening` receives the bound address (useful with port 0).
+    /// Builds the Hummingbird application over live settings; `onListening` receives the bound address (useful with
+    /// port 0). With `tls`, the listener speaks HTTPS with the credentials it holds at each handshake.
     public static func application(
-        plan: RelayPlan, verifier: SignatureVerifier, intake: any EventIntake, drain: DrainState = DrainState(),
-        logger: Logger, onListening: @escaping @Sendable (ListenAddress) async -> Void = { _ in }
-    ) -> Application<IngestResponder> {
-        let responder = IngestResponder(plan: plan, verifier: verifier, intake: intake, drain: drain, logger: logger)
+        plan: RelayPlan, settings: LiveIngestSettings, intake: any EventIntake, drain: DrainState = DrainState(),
+        metrics: RelayMetrics = .none, operations: OperationsEndpoints = OperationsEndpoints(),
+        tls: TLSCredentials? = nil, logger: Logger,
+        onListening: @escaping @Sendable (ListenAddress) async -> Void = { _ in }
+    ) throws -> Application<IngestResponder> {
+        let responder = IngestResponder(
+            settings: settings, intake: intake, drain: drain, metrics: metrics, operations: operations, logger: logger)
         let host = plan.listen.host
         let limits = plan.limits
+        let http1 = HTTPServerBuilder.http1(
+            configuration: HTTP1Channel.Configuration(
+                additionalChannelHandlers: [
+                    ReadTimeoutHandler(
+                        headTimeout: .nanoseconds(Int64(limits.headerTimeout.seconds * 1e9)),
+                        bodyTimeout: .nanoseconds(Int64(limits.bodyTimeout.seconds * 1e9)))
+                ]))
         return Application(
             responder: responder,
-            server: .http1(
-                configuration: HTTP1Channel.Configuration(
-                    additionalChannelHandlers: [
-                        ReadTimeoutHandler(
-                            headTimeout: .nanoseconds(Int64(limits.headerTimeout.seconds * 1e9)),
-                            bodyTimeout: .nanoseconds(Int64(limits.bodyTimeout.seconds * 1e9)))
-                    ])),
+            server: try tls.map { try .tls(http1, tlsConfiguration: $0.serverConfiguration()) } ?? http1,
             configuration: ApplicationConfiguration(
                 address: .hostname(host, port: plan.listen.port), serverName: nil,
                 availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections)),
@@ -33,4 +40,72 @@ public enum RelayServer {
             logger: logger
         )
     }
+
+    /// Builds the application for a plan with fixed settings.
+    public static func application(
+        plan: RelayPlan, verifier: SignatureVerifier, intake: any EventIntake, drain: DrainState = DrainState(),
+        logger: Logger, onListening: @escaping @Sendable (ListenAddress) async -> Void = { _ in }
+    ) throws -> Application<IngestResponder> {
+        try application(
+            plan: plan, settings: LiveIngestSettings(IngestSettings(plan: plan, verifier: verifier)), intake: intake,
+            drain: drain, logger: logger, onListening: onListening)
+    }
+
+    /// A listener for `/metrics`, `/healthz` and `/readyz` only, on its own address (`metrics-listen`).
+    public static func operationsApplication(
+        address: ListenAddress, operations: OperationsEndpoints, drain: DrainState, logger: Logger,
+        onListening: @escaping @Sendable (ListenAddress) async -> Void = { _ in }
+    ) -> Application<OperationsResponder> {
+        Application(
+            responder: OperationsResponder(operations: operations, drain: drain),
+            configuration: ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: nil),
+            onServerRunning: { channel in
+                await onListening(ListenAddress(host: address.host, port: channel.localAddress?.port ?? address.port))
+            },
+            logger: logger)
+    }
+}
+
+/// Answers the operator endpoints: on the main listener after the ingest path, or alone on `metrics-listen`.
+public struct OperationsResponder: HTTPResponder {
+    /// The request context.
+    public typealias Context = IngestContext
+
+    let operations: OperationsEndpoints
+    let drain: DrainState
+
+    /// Serves `/metrics` (when configured), `/healthz` and `/readyz`; 404 for anything else.
+    public func respond(to request: Request, context: IngestContext) async throws -> Response {
+        await response(to: request, path: request.uri.path)
+    }
+
+    /// `/healthz`, `/readyz`, `/metrics`, or 404.
+    func response(to request: Request, path: String) async -> Response {
+        switch path {
+        case "/healthz", "/readyz", "/metrics" where path != "/metrics" || operations.metricsText != nil:
+            guard request.method == .get || request.method == .head else {
+                return IngestResponder.response(for: .methodNotAllowed, allow: "GET, HEAD")
+            }
+        default:
+            return IngestResponder.response(for: .notFound)
+        }
+        switch path {
+        case "/healthz":
+            return IngestResponder.json(.ok, #"{"status":"ok"}"#)
+        case "/readyz":
+            var failing = await operations.failingReadinessChecks()
+            if drain.isDraining { failing.append("draining") }
+            guard failing.isEmpty else {
+                let list = failing.map { "\"\($0)\"" }.joined(separator: ",")
+                return IngestResponder.json(.serviceUnavailable, #"{"status":"not_ready","failing":[\#(list)]}"#)
+            }
+            return IngestResponder.json(.ok, #"{"status":"ready"}"#)
+        default:
+            let text = await operations.metricsText?() ?? []
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: text)))
+        }
+    }
+
 }

@@ -96,6 +96,20 @@ public final class SQLiteSpool: Spool {
         try await appends.append(record).get()
     }
 
+    /// Takes and releases the write lock (`BEGIN IMMEDIATE; ROLLBACK`), so a locked, read-only or closed database
+    /// shows as not writable.
+    public func checkWritable() async throws(SpoolError) {
+        guard !appends.isClosed else { throw errors.closed }
+        do {
+            try await pool.writeWithoutTransaction { db in
+                try db.execute(sql: "BEGIN IMMEDIATE")
+                try db.execute(sql: "ROLLBACK")
+            }
+        } catch {
+            throw errors.storage(error, isClosed: appends.isClosed)
+        }
+    }
+
     /// Fails waiting appends with `closed`, lets a transaction in progress finish, then closes the database.
     public func close() async throws(SpoolError) {
         guard !appends.isClosed else { return }

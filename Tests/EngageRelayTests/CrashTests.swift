@@ -8,59 +8,14 @@ import Testing
 
 /// `kill -9` of the real server mid-stream loses nothing that was acknowledged.
 @Suite struct CrashTests {
-    /// A `serve` child process whose log goes to a file, so its bound port can be read.
-    // Only the test task and its children touch it, one at a time: start, read the port, kill.
-    final class ServerProcess: @unchecked Sendable {
-        let process = Process()
-        let log: URL
-
-        init(config: URL, log: URL) throws {
-            self.log = log
-            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-            process.executableURL = RelayBinary.url
-            process.arguments = ["serve", "--config", config.path, "--log-level", "info"]
-            var environment = ProcessInfo.processInfo.environment
-            environment["ENGAGE_SIGNING_SECRET"] = testSecret
-            process.environment = environment
-            let handle = try FileHandle(forWritingTo: log)
-            process.standardError = handle
-            process.standardOutput = handle
-            try process.run()
-        }
-
-        /// The port from the start-up log line.
-        func port(timeout: Duration = .seconds(20)) async throws -> Int {
-            let deadline = ContinuousClock.now + timeout
-            while ContinuousClock.now < deadline {
-                let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-                if let range = text.range(of: "relay.listen=127.0.0.1:") {
-                    let digits = text[range.upperBound...].prefix { $0.isNumber }
-                    if let port = Int(digits) { return port }
-                }
-                guard process.isRunning else { throw TestFailure("server exited: \(text)") }
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            throw TestFailure("server did not start")
-        }
-
-        func kill9() {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-
-        func stop() {
-            if process.isRunning {
-                process.terminate()
-                process.waitUntilExit()
-            }
-        }
-    }
+    typealias ServerProcess = EngageRelayTests.ServerProcess
 
     /// State shared by the client tasks.
     final class Shared: Sendable {
         let acknowledged = Mutex<[String]>([])
         let next = Mutex(0)
         let killed = Mutex(false)
+        let refusedStatuses = Mutex<[Int]>([])
     }
 
     /// A fresh folder with a config: spool and one file sink in it, every event routed to the sink.
@@ -111,6 +66,8 @@ import Testing
             _ = try? await response.body.collect(upTo: 1024)
             if (200..<300).contains(response.status.code) {
                 shared.acknowledged.withLock { $0.append(requests[index].messageId) }
+            } else {
+                shared.refusedStatuses.withLock { $0.append(Int(response.status.code)) }
             }
         }
     }
@@ -174,6 +131,8 @@ extension CrashTests {
         }
         #expect(server.process.terminationReason == .exit)
         #expect(server.process.terminationStatus == 0)
+        let refused = shared.refusedStatuses.withLock { $0 }
+        #expect(refused.allSatisfy { $0 == 503 }, "while draining, new requests get 503 (shutting_down): \(refused)")
         let acked = Set(shared.acknowledged.withLock { $0 })
 
         let second = try ServerProcess(config: config, log: folder.appendingPathComponent("second.log"))

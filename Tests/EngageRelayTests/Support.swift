@@ -157,6 +157,7 @@ struct RunningRelay {
     let path: String
     let folder: URL
     let logs: CapturedLogs
+    let runtime: RelayRuntime
 
     var url: String { "http://127.0.0.1:\(port)\(path)" }
 
@@ -176,15 +177,17 @@ struct RunningRelay {
             throw TestFailure(DiagnosticFormatter.format(loaded.diagnostics, source: loaded.source, summary: true))
         }
         let logs = CapturedLogs()
-        let runtime = try await RelayRuntime(plan: plan, logger: logs.logger(label: "engage-relay"))
+        let runtime = try await RelayRuntime(
+            plan: plan, logger: logs.logger(label: "engage-relay"), registry: registry, environment: environment,
+            clock: clock)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                try await runtime.run(shutdownSignals: [], clock: clock) { address in continuation.yield(address.port) }
+                try await runtime.run(shutdownSignals: []) { address in continuation.yield(address.port) }
             }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { throw TestFailure("the receiver did not start") }
-            try await body(RunningRelay(port: port, path: plan.path, folder: folder, logs: logs))
+            try await body(RunningRelay(port: port, path: plan.path, folder: folder, logs: logs, runtime: runtime))
             group.cancelAll()
         }
     }
@@ -237,6 +240,84 @@ struct RunningRelay {
                 throw TestFailure("a line of \(file) is not a JSON object")
             }
             return object
+        }
+    }
+}
+
+/// A `serve` child process whose log goes to a file, so its bound port and log lines can be read.
+// Only the test task and its children touch it, one at a time: start, read the port, signal, stop.
+final class ServerProcess: @unchecked Sendable {
+    let process = Process()
+    let log: URL
+
+    init(config: URL, log: URL, arguments: [String] = ["--log-level", "info"], environment extra: [String: String] = [:]) throws {
+        self.log = log
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        process.executableURL = RelayBinary.url
+        process.arguments = ["serve", "--config", config.path] + arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["ENGAGE_SIGNING_SECRET"] = testSecret
+        environment.merge(extra) { _, new in new }
+        process.environment = environment
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardError = handle
+        process.standardOutput = handle
+        try process.run()
+    }
+
+    /// The log so far.
+    var logText: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+
+    /// The port from the start-up line (`engage-relay listening … relay.listen=HOST:PORT`, text or JSON).
+    func port(timeout: Duration = .seconds(30)) async throws -> Int {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            for line in logText.split(separator: "\n") where line.contains("engage-relay listening") {
+                for marker in ["relay.listen=", #""relay.listen":""#] {
+                    guard let range = line.range(of: marker) else { continue }
+                    let address = line[range.upperBound...].prefix { $0 != " " && $0 != "\"" }
+                    if let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) {
+                        return port
+                    }
+                }
+            }
+            guard process.isRunning else { throw TestFailure("server exited: \(logText)") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw TestFailure("server did not start: \(logText)")
+    }
+
+    /// Waits until the log contains `text` `count` times.
+    func waitForLog(_ text: String, count: Int = 1, timeout: Duration = .seconds(30)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if logText.components(separatedBy: text).count - 1 >= count { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw TestFailure("`\(text)` not logged \(count) time(s) within \(timeout): \(logText)")
+    }
+
+    func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+
+    func kill9() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// Waits for exit off the cooperative pool.
+    func waitForExit() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                self.process.waitUntilExit()
+                continuation.resume()
+            }
+        }
+    }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
         }
     }
 }

@@ -1,0 +1,65 @@
+import HTTPTypes
+import RelayCore
+import Synchronization
+import WebhookVerification
+
+/// What the ingest path takes from a plan: path, limits, verification layers and routes. A reload replaces the
+/// whole value at once, so every request runs with one config from its first check to its answer.
+public struct IngestSettings: Sendable {
+    let path: String
+    let maxBody: Int
+    let verifier: SignatureVerifier
+    let routes: RouteTable
+    let unrouted: UnroutedPolicy
+    let decoder: EventDecoder
+    let sourcePolicy: SourcePolicy
+    let headerTokens: [(name: HTTPField.Name, token: HeaderToken)]
+    let rateLimiter: RateLimiter?
+
+    /// The settings of a validated plan, verifying with `verifier`.
+    public init(plan: RelayPlan, verifier: SignatureVerifier) {
+        self.path = plan.path
+        self.maxBody = Int(plan.maxBody)
+        self.verifier = verifier
+        self.routes = plan.routes
+        self.unrouted = plan.unrouted
+        self.decoder = plan.verification.decoder
+        self.sourcePolicy = plan.verification.sourcePolicy
+        // Names were validated at load (letters, digits, `-`, `_`), so every one is a valid field name.
+        self.headerTokens = plan.verification.headerTokens.compactMap { entry in
+            HTTPField.Name(entry.token.name).map { ($0, entry.token) }
+        }
+        self.rateLimiter = plan.verification.rateLimit?.makeLimiter()
+    }
+}
+
+/// The ingest settings in force, replaced atomically by a reload.
+public final class LiveIngestSettings: Sendable {
+    private let value: Mutex<IngestSettings>
+
+    /// Starts with `settings`.
+    public init(_ settings: IngestSettings) { value = Mutex(settings) }
+
+    /// The settings in force now.
+    public var current: IngestSettings { value.withLock { $0 } }
+
+    /// Puts `settings` in force for every request that starts from now on.
+    public func replace(with settings: IngestSettings) { value.withLock { $0 = settings } }
+}
+
+/// The operator endpoints besides ingest: readiness checks and the metrics text.
+public struct OperationsEndpoints: Sendable {
+    /// The checks that fail now (empty: ready), e.g. `spool` or `draining`.
+    public var failingReadinessChecks: @Sendable () async -> [String]
+    /// The Prometheus text exposition, or nil when metrics are not served on this listener.
+    public var metricsText: (@Sendable () async -> [UInt8])?
+
+    /// Creates endpoints.
+    public init(
+        failingReadinessChecks: @escaping @Sendable () async -> [String] = { [] },
+        metricsText: (@Sendable () async -> [UInt8])? = nil
+    ) {
+        self.failingReadinessChecks = failingReadinessChecks
+        self.metricsText = metricsText
+    }
+}
