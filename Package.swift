@@ -150,9 +150,21 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(
+            name: "relay-baseline",
+            dependencies: [
+                "EngageEvents", "EngageRelay", "RelayServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "benchmarks/Sources/relay-baseline",
+            swiftSettings: strict
+        ),
+        .executableTarget(
             name: "relay-load",
             dependencies: [
                 "WebhookVerification",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -179,6 +179,7 @@ public final class RelayRuntime: Sendable {
                                 at: at)
                         })
                     total += claimed.count
+                    for _ in claimed { metrics.delivery(sink: sink, outcome: .deadLettered) }
                 }
                 if total > 0 {
                     logger.warning(
@@ -242,14 +243,6 @@ public final class RelayRuntime: Sendable {
             logger.warning("config reload: a change needs a restart and is ignored until then", metadata: ["relay.setting": .string(what)])
         }
         new.keepRestartOnlySettings(of: old)
-        if let tls, let files = new.tls {
-            do {
-                try tls.reload(certificatePath: files.certificatePath, keyPath: files.keyPath)
-            } catch {
-                logger.error("config reload failed; the running config stays", metadata: ["relay.error": .string(error.description)])
-                return false
-            }
-        }
 
         let oldSinks = Dictionary(uniqueKeysWithValues: old.sinks.map { ($0.name, $0) })
         let unchanged = Set(new.sinks.filter { oldSinks[$0.name].map($0.isSame) ?? false }.map(\.name))
@@ -263,7 +256,17 @@ public final class RelayRuntime: Sendable {
             ])
             return false
         }
+        if let tls, let files = new.tls {
+            do {
+                try tls.reload(certificatePath: files.certificatePath, keyPath: files.keyPath)
+            } catch {
+                await built.close(logger: logger)
+                logger.error("config reload failed; the running config stays", metadata: ["relay.error": .string(error.description)])
+                return false
+            }
+        }
         settings.replace(with: IngestSettings(plan: new, verifier: new.verification.makeVerifier(clock: clock)))
+        dispatcher.update(decoder: new.verification.decoder)
         let retiring = old.sinks.map(\.name).filter { !unchanged.contains($0) }
         let retired = await dispatcher.retire(retiring)
         await SinkSet(sinks: retired).close(logger: logger)

@@ -8,7 +8,7 @@ import Synchronization
 /// the sink in batches and record each outcome; the engine, not the sink, owns retries, backoff and dead letters.
 public final class Dispatcher: Service {
     private let spool: any Spool
-    private let decoder: EventDecoder
+    private let decoderState: Mutex<EventDecoder>
     private let logger: Logger
     private let metrics: RelayMetrics
     private let now: @Sendable () -> Date
@@ -43,7 +43,7 @@ public final class Dispatcher: Service {
         jitter: @escaping @Sendable () -> Double = { Double.random(in: 0...1) }
     ) {
         self.spool = spool
-        self.decoder = decoder
+        self.decoderState = Mutex(decoder)
         self.logger = logger
         self.metrics = metrics
         self.now = now
@@ -55,6 +55,10 @@ public final class Dispatcher: Service {
         lanes = Mutex(Dictionary(uniqueKeysWithValues: initial.map { ($0.name, $0) }))
         for lane in initial { newLanesInput.yield(lane) }
     }
+
+    /// Decodes (and decrypts) stored bodies with `decoder` from the next batch on, e.g. after a reload changed the
+    /// payload key.
+    public func update(decoder: EventDecoder) { decoderState.withLock { $0 = decoder } }
 
     /// Wakes the workers of `sink` (new deliveries were queued).
     public func notify(sink: String) { lanes.withLock { $0[sink] }?.bell.ring() }
@@ -163,6 +167,7 @@ public final class Dispatcher: Service {
     func deliver(
         _ claimed: [ClaimedDelivery], to sink: any Sink, policy: DeliveryPolicy, logger: Logger
     ) async -> [DeliveryResult] {
+        let decoder = decoderState.withLock { $0 }
         var results: [DeliveryResult?] = Array(repeating: nil, count: claimed.count)
         var events: [EngageEvent] = []
         var positions: [Int] = []

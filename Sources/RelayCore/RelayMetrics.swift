@@ -55,7 +55,7 @@ public final class RelayMetrics: Sendable {
 
     /// Sets the spool gauges from a depth snapshot: deliveries per sink and state, and the oldest pending age.
     /// Series seen before but absent now are set to zero, so a drained backlog reads 0 rather than its last value.
-    public func spool(depth rows: [DepthRow], undeliverable: Int? = nil, now: Date) {
+    public func spool(depth rows: [DepthRow], now: Date) {
         var present = Set<[String]>()
         var oldestPending: [String: Date] = [:]
         for row in rows {
@@ -77,9 +77,6 @@ public final class RelayMetrics: Sendable {
         for sink in sinks.union(stale.map { $0[0] }) {
             let age = oldestPending[sink].map { max(0, now.timeIntervalSince($0)) } ?? 0
             gauge("engage_relay_oldest_pending_age_seconds", [("sink", sink)]).record(age)
-        }
-        if let undeliverable {
-            gauge("engage_relay_undeliverable_events", []).record(Double(undeliverable))
         }
     }
 

@@ -124,7 +124,9 @@ extension CrashTests {
             group.addTask {
                 while shared.acknowledged.withLock({ $0.count }) < 200 { try await Task.sleep(for: .milliseconds(5)) }
                 kill(server.process.processIdentifier, SIGTERM)
-                server.process.waitUntilExit()
+                let signalled = ContinuousClock.now
+                await server.waitForExit()
+                print("SIGTERM under load: exited \(ContinuousClock.now - signalled) after the signal")
                 shared.killed.withLock { $0 = true }
             }
             try await group.waitForAll()

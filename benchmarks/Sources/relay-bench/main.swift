@@ -10,11 +10,25 @@ struct Row {
     var name: String
     var nanosecondsPerOp: Double
     var operations: Int
+    var allocationsPerOp: Double?
 }
+
+/// The allocation counter of benchmarks/malloc-count.c when it is preloaded (`LD_PRELOAD`), else nil.
+let allocationCount: (@convention(c) () -> UInt64)? = {
+    // RTLD_DEFAULT is the null handle on glibc.
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "relay_malloc_count") else { return nil }
+    return unsafeBitCast(symbol, to: (@convention(c) () -> UInt64).self)
+}()
 
 /// Runs `body` repeatedly for about `seconds` after a warm-up and returns ns per call.
 func measure(_ name: String, seconds: Double = 1.0, _ body: () throws -> Void) rethrows -> Row {
     for _ in 0..<200 { try body() }
+    var allocations: Double?
+    if let allocationCount {
+        let before = allocationCount()
+        for _ in 0..<1000 { try body() }
+        allocations = Double(allocationCount() - before) / 1000
+    }
     var operations = 0
     let clock = ContinuousClock()
     let start = clock.now
@@ -24,7 +38,9 @@ func measure(_ name: String, seconds: Double = 1.0, _ body: () throws -> Void) r
         operations += 100
         elapsed = clock.now - start
     }
-    return Row(name: name, nanosecondsPerOp: elapsed.seconds * 1e9 / Double(operations), operations: operations)
+    return Row(
+        name: name, nanosecondsPerOp: elapsed.seconds * 1e9 / Double(operations), operations: operations,
+        allocationsPerOp: allocations)
 }
 
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -112,9 +128,10 @@ rows.append(
         sink &+= RelayPlan.validate(parsed.document, registry: registry, environment: [:]).diagnostics.count
     })
 
-print("| benchmark | ns/op | ops measured |")
-print("|---|---:|---:|")
+print("| benchmark | ns/op | allocations/op | ops measured |")
+print("|---|---:|---:|---:|")
 for row in rows {
-    print("| \(row.name) | \(String(format: "%.0f", row.nanosecondsPerOp)) | \(row.operations) |")
+    let allocations = row.allocationsPerOp.map { String(format: "%.1f", $0) } ?? "-"
+    print("| \(row.name) | \(String(format: "%.0f", row.nanosecondsPerOp)) | \(allocations) | \(row.operations) |")
 }
 if sink == 42 { print("") }  // keeps the optimizer from dropping the work

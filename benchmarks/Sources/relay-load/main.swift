@@ -4,6 +4,7 @@
 // coordinated omission. Prints one JSON object with the results.
 import ArgumentParser
 import AsyncHTTPClient
+import Crypto
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -23,6 +24,9 @@ struct RelayLoad: AsyncParsableCommand {
     @Flag(help: "Send one 64 KiB body among the samples.") var large = false
     @Flag(help: "Send a bare empty POST with no signature (for a no-work HTTP baseline).") var unsigned = false
     @Option(help: "A label for the output.") var label = "run"
+    @Option(help: "Also send HMAC-SHA256(body) in this header as `sha256=HEX` (for adnanh/webhook's payload-hmac-sha256 rule).")
+    var hmacHeader: String?
+    @Option(help: "The key for --hmac-header.") var hmacSecret = "bench-secret"
 
     func run() async throws {
         var loaded = try FileManager.default.contentsOfDirectory(atPath: bodies)
@@ -35,6 +39,7 @@ struct RelayLoad: AsyncParsableCommand {
         let samples = loaded
         let url = self.url
         let unsigned = self.unsigned
+        let hmac = hmacHeader.map { ($0, SymmetricKey(data: Data(hmacSecret.utf8))) }
         let signer = WebhookSigner(secret: try WebhookSecret(secret))
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: connections)
@@ -58,6 +63,10 @@ struct RelayLoad: AsyncParsableCommand {
                 request.headers.add(
                     name: "svix-signature", value: signer.signature(messageId: id, timestamp: timestamp, body: body))
                 request.headers.add(name: "content-type", value: "application/json")
+                if let (header, key) = hmac {
+                    let mac = HMAC<SHA256>.authenticationCode(for: body, using: key)
+                    request.headers.add(name: header, value: "sha256=" + mac.map { String(format: "%02x", $0) }.joined())
+                }
                 request.body = .bytes(ByteBuffer(bytes: body))
             }
             do {
