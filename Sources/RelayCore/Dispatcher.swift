@@ -17,6 +17,7 @@ public final class Dispatcher: Service {
     private let newLanes: AsyncStream<Lane>
     private let newLanesInput: AsyncStream<Lane>.Continuation
     private let stopFlag = StopFlag()
+    private let recent: RecentEvents
 
     /// One sink's workers: the sink, its policy, and what wakes, stops and awaits them.
     final class Lane: Sendable {
@@ -39,9 +40,11 @@ public final class Dispatcher: Service {
     /// Creates a dispatcher over built sinks and their policies.
     public init(
         spool: any Spool, sinks: SinkSet, policies: [String: DeliveryPolicy], decoder: EventDecoder = EventDecoder(),
-        logger: Logger, metrics: RelayMetrics = .none, now: @escaping @Sendable () -> Date = { Date() },
+        logger: Logger, metrics: RelayMetrics = .none, recentEvents: Int = 1024,
+        now: @escaping @Sendable () -> Date = { Date() },
         jitter: @escaping @Sendable () -> Double = { Double.random(in: 0...1) }
     ) {
+        self.recent = RecentEvents(capacity: recentEvents)
         self.spool = spool
         self.decoderState = Mutex(decoder)
         self.logger = logger
@@ -59,6 +62,13 @@ public final class Dispatcher: Service {
     /// Decodes (and decrypts) stored bodies with `decoder` from the next batch on, e.g. after a reload changed the
     /// payload key.
     public func update(decoder: EventDecoder) { decoderState.withLock { $0 = decoder } }
+
+    /// Takes note of an event just stored for `sinks` and wakes their workers; the event is delivered as decoded
+    /// here while it is recent, instead of being decoded again from the spool.
+    public func accepted(_ event: EngageEvent, sinks: [String]) {
+        if !sinks.isEmpty { recent.remember(event) }
+        for sink in sinks { notify(sink: sink) }
+    }
 
     /// Wakes the workers of `sink` (new deliveries were queued).
     public func notify(sink: String) { lanes.withLock { $0[sink] }?.bell.ring() }
@@ -173,7 +183,11 @@ public final class Dispatcher: Service {
         var positions: [Int] = []
         for (index, delivery) in claimed.enumerated() {
             do {
-                events.append(try decoder.decode(delivery.body, messageId: delivery.messageId, receivedAt: delivery.receivedAt))
+                if let known = recent.event(messageId: delivery.messageId) {
+                    events.append(known)
+                } else {
+                    events.append(try decoder.decode(delivery.body, messageId: delivery.messageId, receivedAt: delivery.receivedAt))
+                }
                 positions.append(index)
             } catch {
                 results[index] = DeliveryResult(

@@ -56,7 +56,7 @@ public struct SpoolIntake: EventIntake {
             messageId: event.messageId, eventId: event.id, type: event.type.rawValue, tenant: event.tenant,
             receivedAt: event.receivedAt, body: event.body, sinks: sinks, state: sinks.isEmpty ? .unrouted : .routed)
         let receipt = try await append(record)
-        if receipt == .accepted { for sink in sinks { dispatcher?.notify(sink: sink) } }
+        if receipt == .accepted { dispatcher?.accepted(event, sinks: sinks) }
         return receipt
     }
 

@@ -137,7 +137,8 @@ import Testing
         delivery.cancel()
         let started = ContinuousClock.now
         let result = await delivery.result
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // Far below the script's 300 s sleep (loose on purpose: a loaded machine may delay the task's resumption).
+        #expect(ContinuousClock.now - started < .seconds(60))
         if case .success(let outcomes) = result { #expect(outcomes.first != .delivered) }
         let child = try #require(pid_t(try read(folder, "child.pid").trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(await Self.isGone(child), "the script's child \(child) outlived the cancellation")

@@ -112,10 +112,9 @@ import Testing
         let reader = try SQLiteShell(database: path)
         defer { reader.quit() }
         #expect(try reader.execute("BEGIN; SELECT count(*) FROM engage_events;") == ["2"])
-        // The reader holds a snapshot; without WAL the writer's commit would wait for it and fail after the busy timeout.
-        let started = ContinuousClock.now
+        // The reader holds a snapshot; without WAL the writer's commit would wait for it and fail after the busy
+        // timeout (a retry outcome, not delivered).
         #expect(try await sink.deliver(Array(events.dropFirst(2))) == [.delivered, .delivered])
-        #expect(ContinuousClock.now - started < .seconds(SQLiteSink.busyTimeout))
         #expect(try reader.execute("SELECT count(*) FROM engage_events;") == ["2"])
         #expect(try reader.execute("COMMIT; SELECT count(*) FROM engage_events;") == ["4"])
         try await sink.close()
