@@ -93,8 +93,21 @@ final class AppendQueue: Sendable {
 
     private func write(_ batch: [Waiter]) {
         let records = batch.map(\.record)
-        pool.asyncWrite(
-            { db in try Self.insert(records, into: db) }, completion: { _, result in self.finish(batch, result) })
+        pool.asyncWriteWithoutTransaction { db in
+            do {
+                // The sender hears 2xx after this commit: it must reach the disk (dispatcher writes relax this, and
+                // the level can only change outside a transaction).
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+                var results: [SpoolAppendResult] = []
+                try db.inTransaction(.immediate) {
+                    results = try Self.insert(records, into: db)
+                    return .commit
+                }
+                self.finish(batch, .success(results))
+            } catch {
+                self.finish(batch, .failure(error))
+            }
+        }
     }
 
     private func finish(_ batch: [Waiter], _ result: Result<[SpoolAppendResult], any Error>) {

@@ -6,7 +6,7 @@ extension SQLiteSpool {
     /// Marks up to `limit` due pending deliveries of `sink` in-flight and returns them, oldest receipt first.
     public func claim(sink: String, limit: Int, now: Date) async throws(SpoolError) -> [ClaimedDelivery] {
         guard limit > 0 else { return [] }
-        return try await write { db in
+        return try await writeRelaxed { db in
             // Keys first, from the claim index alone: joining bodies before the sort would read every due row.
             let due = try Row.fetchAll(
                 db.cachedStatement(
@@ -41,7 +41,7 @@ extension SQLiteSpool {
     /// `nextAttemptAt`.
     public func complete(_ results: [DeliveryResult]) async throws(SpoolError) {
         guard !results.isEmpty else { return }
-        try await write { db in
+        try await writeRelaxed { db in
             let delivered = try db.cachedStatement(
                 sql: """
                     UPDATE deliveries SET state = 'delivered', next_attempt_at = ?, updated_at = ?

@@ -134,6 +134,27 @@ public final class SQLiteSpool: Spool {
         }
     }
 
+    /// Runs `updates` in one write transaction that commits without waiting for the disk (`synchronous = NORMAL`;
+    /// the next append's FULL commit syncs it too). For the dispatcher's claims and outcomes only: WAL keeps them
+    /// across a process crash, and losing one to a power cut only means a delivery is made again (at-least-once).
+    /// Appends, which a 2xx acknowledges, always commit FULL.
+    func writeRelaxed<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws(SpoolError) -> T {
+        guard !appends.isClosed else { throw errors.closed }
+        do {
+            return try await pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try updates(db)
+                    return .commit
+                }
+                return result!
+            }
+        } catch {
+            throw errors.storage(error, isClosed: appends.isClosed)
+        }
+    }
+
     /// Runs `value` on a read connection, turning every failure into a ``SpoolError``.
     func read<T: Sendable>(_ value: @Sendable (Database) throws -> T) async throws(SpoolError) -> T {
         guard !appends.isClosed else { throw errors.closed }

@@ -82,6 +82,20 @@ struct SpoolFileTests {
         try await spool.close()
     }
 
+    @Test("dispatcher writes commit without fsync; every append commits FULL again")
+    func appendsAlwaysCommitFull() async throws {
+        let fixture = try SpoolFixture()
+        defer { fixture.remove() }
+        let spool = try fixture.open()
+        let level = { @Sendable in try await spool.pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } }
+        _ = try await spool.append(SpoolFixture.record("1"))
+        _ = try await spool.claim(sink: "a", limit: 10, now: Date())
+        #expect(try await level() == 1, "1 is NORMAL: a claim does not wait for the disk")
+        _ = try await spool.append(SpoolFixture.record("2"))
+        #expect(try await level() == 2, "2 is FULL: an acknowledged append does")
+        try await spool.close()
+    }
+
     @Test("data survives closing and reopening")
     func reopenKeepsData() async throws {
         let fixture = try SpoolFixture()
