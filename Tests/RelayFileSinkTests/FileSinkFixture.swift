@@ -81,3 +81,7 @@ final class TestClock: Sendable {
 
     func set(_ date: Date) { current.withLock { $0 = date } }
 }
+
+/// The file sink suites run one at a time: `FileSink.reopenAll()` (SIGHUP) reaches every open file sink in the
+/// process, and a reopen mid-test re-derives a file's day from its real modification time, not the test's clock.
+@Suite(.serialized) enum FileSinkSerialized {}

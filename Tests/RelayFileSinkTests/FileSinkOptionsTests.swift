@@ -4,6 +4,7 @@ import Testing
 
 @testable import RelayFileSink
 
+extension FileSinkSerialized {
 @Suite struct FileSinkOptionsTests {
     @Test(arguments: ["always", "batch", "never"])
     func everyFsyncModeWritesWholeLinesForEveryEvent(mode: String) async throws {
@@ -131,4 +132,5 @@ import Testing
         #expect(withDefaults.mode == without.mode && without.mode == 0o640)
         #expect(without.rotation == nil && without.keep == nil)
     }
+}
 }

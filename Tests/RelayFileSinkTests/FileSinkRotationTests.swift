@@ -5,6 +5,7 @@ import Testing
 
 @testable import RelayFileSink
 
+extension FileSinkSerialized {
 @Suite struct FileSinkRotationTests {
     @Test func sizeRotationUnderConcurrentLoadLosesDuplicatesAndTearsNoLine() async throws {
         let path = Fixture.folder + "/events.jsonl"
@@ -167,4 +168,5 @@ import Testing
         #expect(bare.order(of: "events.20240302-000001") != nil)
         #expect(FileSink.stamp(Fixture.utc(2024, 3, 2, 0, 0, 1)) == "20240302-000001")
     }
+}
 }

@@ -6,6 +6,7 @@ import RelayFileSink
 import RelayTesting
 import Testing
 
+extension FileSinkSerialized {
 @Suite struct FileSinkTests {
     func makeSink(path: String) throws -> FileSink { try Fixture.sink(path) }
 
@@ -59,8 +60,9 @@ import Testing
         }
     }
 }
+}
 
-extension FileSinkTests {
+extension FileSinkSerialized.FileSinkTests {
     @Test func passesSinkConformance() async throws {
         let path = folder + "/conformance.jsonl"
         let problems = await SinkConformance.check(FileSink.self, options: ["path": [.text(path)]]) {

@@ -59,6 +59,8 @@ public final class FileSink: Sink {
     let names: RotatedNames
     let now: @Sendable () -> Date
     private let handle: Mutex<Handle>
+    /// `write` and `fsync` block; they run here so a slow disk never holds one of the few cooperative threads.
+    private let io = DispatchQueue(label: "engage-relay.file-sink")
 
     /// Opens (creating if needed) the file named by `path`.
     public convenience init(configuration: SinkConfiguration, context: SinkContext) throws {
@@ -117,10 +119,19 @@ public final class FileSink: Sink {
             FileSink.appendLine(for: event, to: &bytes)
             lineEnds.append(bytes.count)
         }
-        return try handle.withLock { handle in
-            try prepare(&handle, forAppending: bytes.count)
-            return try FileSink.append(
-                bytes, lineEnds: lineEnds, to: handle.fd, path: settings.path, sync: settings.sync)
+        let lines = bytes
+        let ends = lineEnds
+        return try await withCheckedThrowingContinuation { continuation in
+            io.async {
+                continuation.resume(
+                    with: Result {
+                        try self.handle.withLock { handle in
+                            try self.prepare(&handle, forAppending: lines.count)
+                            return try FileSink.append(
+                                lines, lineEnds: ends, to: handle.fd, path: self.settings.path, sync: self.settings.sync)
+                        }
+                    })
+            }
         }
     }
 
