@@ -13,7 +13,7 @@ extension SQLiteSpool {
                     sql: """
                         SELECT d.event_key, d.attempts, e.message_id, e.received_at, e.body
                         FROM (
-                            SELECT event_key FROM deliveries
+                            SELECT event_key FROM deliveries INDEXED BY deliveries_in_order
                             WHERE sink = ? AND state = 'pending' AND next_attempt_at <= ?
                             ORDER BY event_key
                             LIMIT ?

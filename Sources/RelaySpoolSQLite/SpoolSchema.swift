@@ -36,6 +36,11 @@ enum SpoolSchema {
                     """
             )
         }
+        migrator.registerMigration("v2-claim-in-receipt-order") { db in
+            // Claims walk a sink's pending deliveries in receipt order and stop at `limit`; with only the
+            // due-time index, each claim sorted the whole backlog, so a sink that fell behind claimed ever slower.
+            try db.execute(sql: "CREATE INDEX deliveries_in_order ON deliveries(sink, state, event_key)")
+        }
         return migrator
     }()
 }

@@ -35,8 +35,9 @@ public final class FileSink: Sink {
             doc: "octal permissions of files the sink creates; existing files keep theirs"),
     ]
 
-    /// Up to 64 events per write and `fsync`.
-    public static let defaultBatchSize = 64
+    /// Up to 256 events per write and `fsync`: under a busy disk an `fsync` can take tens of milliseconds, so batches
+    /// must be large for the sink to keep up with ingest.
+    public static let defaultBatchSize = 256
 
     /// Bumped by ``reopenAll()``; each sink compares it with the value it last honoured before every batch.
     static let reopenRequests = Atomic<UInt64>(0)
