@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "RelayConfig", targets: ["RelayConfig"]),
         .library(name: "RelayCore", targets: ["RelayCore"]),
         .library(name: "RelayTesting", targets: ["RelayTesting"]),
+        .plugin(name: "CheckRelayConfig", targets: ["CheckRelayConfig"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
@@ -143,6 +144,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(name: "engage-relay", dependencies: ["EngageRelay"], swiftSettings: strict),
+        .plugin(
+            name: "CheckRelayConfig",
+            capability: .command(
+                intent: .custom(
+                    verb: "check-relay-config",
+                    description: "Validate engage-relay configs like `engage-relay check`; fails on any error")),
+            path: "Plugins/CheckRelayConfig"
+        ),
         .executableTarget(
             name: "relay-bench",
             dependencies: ["EngageEvents", "RelayConfig", "RelayCore", "WebhookVerification"],

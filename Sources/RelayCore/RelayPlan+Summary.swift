@@ -6,6 +6,8 @@ extension RelayPlan {
     public var summary: String {
         var lines: [String] = []
         lines.append("listen    \(listen)")
+        if let tls { lines.append("tls       cert \(tls.certificatePath), key \(tls.keyPath)") }
+        if let metricsListen { lines.append("metrics   \(metricsListen) (/metrics, /healthz, /readyz)") }
         lines.append("path      \(path)")
         lines.append("max-body  \(Self.sizeText(maxBody))")
         let secrets = verification.secrets.map(\.source.description) + verification.publicKeys.map(\.source.description)

@@ -81,13 +81,10 @@ public struct OperationsResponder: HTTPResponder {
 
     /// `/healthz`, `/readyz`, `/metrics`, or 404.
     func response(to request: Request, path: String) async -> Response {
-        switch path {
-        case "/healthz", "/readyz", "/metrics" where path != "/metrics" || operations.metricsText != nil:
-            guard request.method == .get || request.method == .head else {
-                return IngestResponder.response(for: .methodNotAllowed, allow: "GET, HEAD")
-            }
-        default:
-            return IngestResponder.response(for: .notFound)
+        let served = path == "/healthz" || path == "/readyz" || (path == "/metrics" && operations.metricsText != nil)
+        guard served else { return IngestResponder.response(for: .notFound) }
+        guard request.method == .get || request.method == .head else {
+            return IngestResponder.response(for: .methodNotAllowed, allow: "GET, HEAD")
         }
         switch path {
         case "/healthz":

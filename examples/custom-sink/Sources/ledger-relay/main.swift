@@ -1,0 +1,4 @@
+import EngageLedger
+import EngageRelay
+
+await EngageRelayCommand.main(registry: .builtIn.adding(LedgerSink.self))
