@@ -333,13 +333,8 @@ struct HangupService: Service {
 }
 
 extension Diagnostic {
-    /// The diagnostic as one `FILE:LINE:COL: severity: message (suggestion)` line, for logs.
+    /// The diagnostic as one `FILE:LINE:COL: severity: message (suggestion: …)` line, for logs.
     func line(in source: SourceFile) -> String {
-        let lines = DiagnosticFormatter.format([self], source: source, summary: false).split(separator: "\n")
-        var text = lines.first.map(String.init) ?? ""
-        if let suggestion = lines.first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix("suggestion:") }) {
-            text += " (" + suggestion.trimmingCharacters(in: .whitespaces) + ")"
-        }
-        return text
+        "\(source.path):\(description)" + (suggestion.map { " (suggestion: \($0))" } ?? "")
     }
 }

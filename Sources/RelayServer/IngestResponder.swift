@@ -70,17 +70,13 @@ public struct IngestResponder: HTTPResponder {
             let refusal = error as? Refusal ?? Refusal(.internalServerError, "internal")
             logger.notice(
                 "delivery refused", metadata: ["relay.reason": .string(refusal.code), "relay.source": .string(source)])
-            if refusal == .shuttingDown {
-                // Keep-alive clients would otherwise hold their connections open and delay the drain to its deadline.
-                var response = Self.response(for: refusal)
-                response.headers[.connection] = "close"
-                try? await discardBody(request, maxBody: settings.maxBody)
-                return (response, refusal.code)
-            }
             // Closing with an unread body makes the peer's TCP stack reset the connection before the client
             // reads the answer; reading (at most `max-body`) and discarding it lets the refusal arrive.
             if refusal != .bodyTooLarge { try? await discardBody(request, maxBody: settings.maxBody) }
-            return (Self.response(for: refusal), refusal.code)
+            var response = Self.response(for: refusal)
+            // Keep-alive clients would otherwise hold their connections open and delay the drain to its deadline.
+            if refusal == .shuttingDown { response.headers[.connection] = "close" }
+            return (response, refusal.code)
         }
         do {
             return try await store(request, settings: settings)
