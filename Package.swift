@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "WebhookVerification", targets: ["WebhookVerification"]),
         .library(name: "RelayConfig", targets: ["RelayConfig"]),
         .library(name: "RelayCore", targets: ["RelayCore"]),
+        .library(name: "RelayPlanning", targets: ["RelayPlanning"]),
         .library(name: "RelayTesting", targets: ["RelayTesting"]),
         .plugin(name: "CheckRelayConfig", targets: ["CheckRelayConfig"]),
     ],
@@ -49,11 +50,16 @@ let package = Package(
         .target(
             name: "RelayCore",
             dependencies: [
-                "EngageEvents", "RelayConfig", "WebhookVerification",
+                "EngageEvents", "RelayConfig",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "RelayPlanning",
+            dependencies: ["RelayCore", "RelayConfig", "EngageEvents", "WebhookVerification"],
             swiftSettings: strict
         ),
         .target(
@@ -112,7 +118,7 @@ let package = Package(
         .target(
             name: "RelayServer",
             dependencies: [
-                "RelayCore", "WebhookVerification",
+                "RelayCore", "RelayPlanning", "WebhookVerification",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -128,7 +134,8 @@ let package = Package(
         .target(
             name: "EngageRelay",
             dependencies: [
-                "EngageEvents", "WebhookVerification", "RelayConfig", "RelayCore", "RelayFileSink", "RelayServer",
+                "EngageEvents", "WebhookVerification", "RelayConfig", "RelayCore", "RelayPlanning", "RelayFileSink",
+                "RelayServer",
                 "RelaySpoolSQLite", "RelaySQLiteSink", "RelaySyslogSink", "RelayHTTPSink", "RelayExecSink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -154,7 +161,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "relay-bench",
-            dependencies: ["EngageEvents", "RelayConfig", "RelayCore", "WebhookVerification"],
+            dependencies: ["EngageEvents", "RelayConfig", "RelayCore", "RelayPlanning", "WebhookVerification"],
             path: "benchmarks/Sources/relay-bench",
             swiftSettings: strict
         ),
@@ -196,11 +203,23 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "RelayConfigTests", dependencies: ["RelayConfig"], swiftSettings: strict),
-        .testTarget(name: "RelayCoreTests", dependencies: ["RelayCore", "RelayTesting"], swiftSettings: strict),
+        .testTarget(
+            name: "RelayCoreTests",
+            dependencies: [
+                "RelayCore", "RelayTesting", "RelaySpoolSQLite", "EngageEvents",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "RelayPlanningTests",
+            dependencies: ["RelayPlanning", "RelayCore", "RelayTesting", "WebhookVerification"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "RelaySpoolSQLiteTests",
             dependencies: [
-                "RelaySpoolSQLite", "RelayCore", "EngageEvents",
+                "RelaySpoolSQLite", "RelayCore", "RelayTesting", "EngageEvents",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],

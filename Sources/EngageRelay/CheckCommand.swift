@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RelayConfig
 import RelayCore
+import RelayPlanning
 
 extension EngageRelayCommand {
     /// `engage-relay check`: validate a config and print its route table, or every problem.

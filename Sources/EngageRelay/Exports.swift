@@ -1,4 +1,5 @@
 @_exported import EngageEvents
 @_exported import RelayConfig
 @_exported import RelayCore
+@_exported import RelayPlanning
 @_exported import WebhookVerification

@@ -4,21 +4,24 @@ import Logging
 import Prometheus
 import RelayConfig
 import RelayCore
-import RelayFileSink
+import RelayPlanning
+import RelayPlanning
 import RelayServer
-import RelaySpoolSQLite
 import ServiceLifecycle
 import Synchronization
 import UnixSignals
 import WebhookVerification
 
-/// A receiver assembled from a plan: spool open, in-flight deliveries recovered, sinks built, dispatcher ready.
+/// A receiver assembled from a plan: the spool the plan names opened through a ``SpoolRegistry``, the sinks built
+/// through a ``SinkRegistry``, and a dispatcher ready; it names no concrete spool or sink type.
 ///
-/// `SIGHUP` reloads the config file the plan came from (see ``reload()``); `SIGTERM`/`SIGINT` drain and stop.
+/// `SIGHUP` reloads the config file the plan came from (see ``reload()``) and asks every sink to ``Sink/reopen()``;
+/// `SIGTERM`/`SIGINT` drain and stop. Deliveries another process left in flight come back through their leases,
+/// so start-up resets nothing.
 public final class RelayRuntime: Sendable {
     /// The plan in force (replaced by a successful reload).
-    public var plan: RelayPlan { state.withLock { $0 } }
-    let spool: SQLiteSpool
+    public var plan: RelayPlan { settings.current.plan }
+    let spool: any Spool
     let logger: Logger
     let registry: SinkRegistry
     let environment: [String: String]
@@ -31,7 +34,6 @@ public final class RelayRuntime: Sendable {
     let dispatcher: Dispatcher
     let drain = DrainState()
     let tls: TLSCredentials?
-    private let state: Mutex<RelayPlan>
     private let reloading = Mutex(false)
     private let levelFromFlagState = Mutex(false)
 
@@ -45,7 +47,7 @@ public final class RelayRuntime: Sendable {
     ///
     /// A reload re-reads `plan.source.path` with `registry` and `environment`.
     public init(
-        plan: RelayPlan, logger: Logger, registry: SinkRegistry = .builtIn,
+        plan: RelayPlan, logger: Logger, registry: SinkRegistry = .builtIn, spools: SpoolRegistry = .builtIn,
         environment: [String: String] = ProcessInfo.processInfo.environment, clock: WebhookClock = .system
     ) async throws {
         self.logger = logger
@@ -60,32 +62,22 @@ public final class RelayRuntime: Sendable {
         ]
         self.metrics = RelayMetrics(factory: factory)
         self.tls = try plan.tls.map { try TLSCredentials(certificatePath: $0.certificatePath, keyPath: $0.keyPath) }
-        let spool = try Self.openSpool(plan.spool, logger: logger)
+        let spool = try await spools.open(plan.spool, logger: logger)
         let sinks: SinkSet
         do {
-            let recovered = try await spool.recover(now: Date())
-            if recovered > 0 {
-                logger.notice("deliveries in flight at the last stop are pending again", metadata: ["relay.count": "\(recovered)"])
-            }
-            sinks = try await SinkSet.build(plan, logger: logger, metrics: metrics.factory)
+            sinks = try await SinkSet.build(plan.sinks, logger: logger, metrics: metrics.factory)
         } catch {
             try? await spool.close()
             throw error
         }
         self.spool = spool
-        self.state = Mutex(plan)
-        self.settings = LiveIngestSettings(IngestSettings(plan: plan, verifier: plan.verification.makeVerifier(clock: clock)))
+        let settings = LiveIngestSettings(IngestSettings(plan: plan, verifier: plan.verification.makeVerifier(clock: clock)))
+        self.settings = settings
         self.dispatcher = Dispatcher(
             spool: spool, sinks: sinks, policies: Dictionary(uniqueKeysWithValues: plan.sinks.map { ($0.name, $0.delivery) }),
-            decoder: plan.verification.decoder, logger: logger, metrics: metrics)
+            decoder: { settings.current.decoder }, logger: logger, metrics: metrics,
+            lease: LeaseTerms(owner: LeaseTerms.instanceID(), duration: plan.spool.lease))
         await deadLetterOrphans(keeping: Set(plan.sinks.map(\.name)))
-    }
-
-    /// Opens the spool named by a plan.
-    static func openSpool(_ plan: SpoolPlan, logger: Logger) throws(SpoolError) -> SQLiteSpool {
-        try SQLiteSpool(
-            path: plan.path, commitMode: SQLiteSpool.CommitMode(rawValue: plan.commit) ?? .grouped,
-            maxQueuedAppends: plan.maxQueue, maxSize: plan.maxSize, logger: logger)
     }
 
     /// Serves until SIGTERM or SIGINT (or until cancelled), then drains: new requests get 503, in-flight requests
@@ -164,23 +156,14 @@ public final class RelayRuntime: Sendable {
     /// visible (`dead-letters list`) and can be retried once the sink is back.
     func deadLetterOrphans(keeping sinks: Set<String>) async {
         do {
-            let orphans = Set(try await spool.depth().filter { !sinks.contains($0.sink) && ($0.state == .pending || $0.state == .inFlight) }.map(\.sink))
+            let orphans = Set(
+                try await spool.depth().filter { !sinks.contains($0.sink) && ($0.state == .pending || $0.state == .inFlight) }
+                    .map(\.sink))
             for sink in orphans.sorted() {
-                var total = 0
-                while true {
-                    let claimed = try await spool.claim(sink: sink, limit: 500, now: .distantFuture)
-                    if claimed.isEmpty { break }
-                    let at = Date()
-                    try await spool.complete(
-                        claimed.map {
-                            DeliveryResult(
-                                eventKey: $0.eventKey, sink: sink, kind: .failed,
-                                error: "sink `\(sink)` is not in the config (removed); retry with `dead-letters retry --sink \(sink)` once it is back",
-                                at: at)
-                        })
-                    total += claimed.count
-                    for _ in claimed { metrics.delivery(sink: sink, outcome: .deadLettered) }
-                }
+                let reason =
+                    "sink `\(sink)` is not in the config (removed); retry with `dead-letters retry --sink \(sink)` once it is back"
+                let total = try await spool.deadLetter(sink: sink, reason: reason, now: Date())
+                for _ in 0..<total { metrics.delivery(sink: sink, outcome: .deadLettered) }
                 if total > 0 {
                     logger.warning(
                         "pending deliveries to a sink no longer in the config are now dead letters",
@@ -189,6 +172,17 @@ public final class RelayRuntime: Sendable {
             }
         } catch {
             logger.error("dead-lettering deliveries of removed sinks failed", metadata: ["relay.error": .string(error.description)])
+        }
+    }
+
+    /// Asks every running sink to reopen what it holds open by path (after an external logrotate).
+    func reopenSinks() async {
+        for (name, sink) in dispatcher.currentSinks.sinks {
+            do {
+                try await sink.reopen()
+            } catch {
+                logger.error("sink reopen failed", metadata: ["relay.sink": .string(name), "relay.error": "\(error)"])
+            }
         }
     }
 
@@ -235,14 +229,9 @@ public final class RelayRuntime: Sendable {
             ])
             return false
         }
-        for (what, changed) in [
-            ("listen", new.listen != old.listen), ("metrics-listen", new.metricsListen != old.metricsListen),
-            ("spool", new.spool != old.spool), ("tls (on/off)", (new.tls == nil) != (old.tls == nil)),
-            ("connection limits", new.limits != old.limits),
-        ] where changed {
-            logger.warning("config reload: a change needs a restart and is ignored until then", metadata: ["relay.setting": .string(what)])
+        for key in new.keepRestartOnlySettings(of: old) {
+            logger.warning("config reload: a change needs a restart and is ignored until then", metadata: ["relay.setting": .string(key)])
         }
-        new.keepRestartOnlySettings(of: old)
 
         let oldSinks = Dictionary(uniqueKeysWithValues: old.sinks.map { ($0.name, $0) })
         let unchanged = Set(new.sinks.filter { oldSinks[$0.name].map($0.isSame) ?? false }.map(\.name))
@@ -266,18 +255,13 @@ public final class RelayRuntime: Sendable {
             }
         }
         settings.replace(with: IngestSettings(plan: new, verifier: new.verification.makeVerifier(clock: clock)))
-        dispatcher.update(decoder: new.verification.decoder)
         let retiring = old.sinks.map(\.name).filter { !unchanged.contains($0) }
         let retired = await dispatcher.retire(retiring)
         await SinkSet(sinks: retired).close(logger: logger)
         let policies = Dictionary(uniqueKeysWithValues: new.sinks.map { ($0.name, $0.delivery) })
         dispatcher.start(built.sinks.map { ($0.name, $0.sink, policies[$0.name]!) })
-        state.withLock { $0 = new }
         if !levelFromFlag, new.log.level != old.log.level, let level = Logger.Level(rawValue: new.log.level) {
             RelayLogging.level.withLock { $0 = level }
-        }
-        if new.log.format != old.log.format {
-            logger.warning("config reload: a change needs a restart and is ignored until then", metadata: ["relay.setting": "log-format"])
         }
         await deadLetterOrphans(keeping: Set(new.sinks.map(\.name)))
         logger.notice("config reloaded", metadata: [
@@ -316,7 +300,7 @@ struct SpoolMaintenance: Service {
     }
 }
 
-/// On SIGHUP: reloads the config, then asks file sinks to reopen their paths (for an external logrotate).
+/// On SIGHUP: reloads the config, then asks every sink to reopen its paths (for an external logrotate).
 struct HangupService: Service {
     let runtime: RelayRuntime
 
@@ -324,9 +308,9 @@ struct HangupService: Service {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         await cancelWhenGracefulShutdown {
             for await _ in signals {
-                runtime.logger.info("SIGHUP: reloading the config and reopening file sink files")
+                runtime.logger.info("SIGHUP: reloading the config and reopening sink files")
                 await runtime.reload()
-                FileSink.reopenAll()
+                await runtime.reopenSinks()
             }
         }
     }

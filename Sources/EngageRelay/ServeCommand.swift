@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import RelayCore
+import RelayPlanning
 
 extension EngageRelayCommand {
     /// `engage-relay serve`: run the receiver.

@@ -3,7 +3,7 @@ import Foundation
 import Logging
 import RelayConfig
 import RelayCore
-import RelaySpoolSQLite
+import RelayPlanning
 
 /// Options shared by the commands that read the spool.
 struct SpoolLocation: ParsableArguments {
@@ -16,20 +16,17 @@ struct SpoolLocation: ParsableArguments {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
-    /// Opens the spool; also returns the plan when the config loads (replay needs its routes).
-    func open(needPlan: Bool = false) async throws -> (spool: SQLiteSpool, plan: RelayPlan?) {
+    /// Opens the spool the config names (never creating one); also returns the plan when the config loads
+    /// (replay needs its routes).
+    func open(needPlan: Bool = false, spools: SpoolRegistry = .builtIn) async throws -> (spool: any Spool, plan: RelayPlan?) {
         var plan: RelayPlan?
         if spool == nil || needPlan {
             plan = try ConfigLoading.load(config).plan
             guard plan != nil else { throw ExitCode(1) }
         }
-        let path = spool ?? plan!.spool.path
-        guard FileManager.default.fileExists(atPath: path) else {
-            ConfigLoading.printError("error: no spool at `\(path)`")
-            throw ExitCode(1)
-        }
+        let settings = spool.map(SpoolPlan.sqlite(path:)) ?? plan!.spool
         do {
-            return (try SQLiteSpool(path: path, logger: Logger(label: "engage-relay")), plan)
+            return (try await spools.open(settings, logger: Logger(label: "engage-relay"), mustExist: true), plan)
         } catch {
             ConfigLoading.printError("error: \(error.message)")
             throw ExitCode(1)

@@ -21,12 +21,24 @@ public struct DeliveryPolicy: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The engine's keys, accepted in every `sink` block besides the kind's own options.
-    public static let options: [SinkOption] = [
-        SinkOption(
-            "retry", .words, default: "attempts=30 backoff=1s..10m",
-            doc: "attempts=N (total, first included) and backoff=MIN..MAX (exponential, full jitter)"),
-        SinkOption("max-age", .duration, default: "3d", doc: "give up (dead letter) this long after receipt"),
-        SinkOption("max-in-flight", .integer(1...256), doc: "batches delivered at once (default per kind)"),
-        SinkOption("batch", .integer(1...10_000), doc: "events per batch (default per kind)"),
-    ]
+    public enum Key {
+        /// `retry attempts=N backoff=MIN..MAX` (read by the checker from the directive itself).
+        public static let retry = SinkOptionKey.words(
+            "retry", default: "attempts=30 backoff=1s..10m",
+            doc: "attempts=N (total, first included) and backoff=MIN..MAX (exponential, full jitter)")
+        /// `max-age`.
+        public static let maxAge = SinkOptionKey.duration(
+            "max-age", default: "3d", doc: "give up (dead letter) this long after receipt")
+        /// `max-in-flight`.
+        public static let maxInFlight = SinkOptionKey.integer(
+            "max-in-flight", 1...256, doc: "batches delivered at once (default per kind)")
+        /// `batch`.
+        public static let batch = SinkOptionKey.integer("batch", 1...10_000, doc: "events per batch (default per kind)")
+        /// `concurrency`, the exec sink's own spelling of `max-in-flight`; only kinds that list it accept it.
+        public static let concurrency = SinkOptionKey.integer(
+            "concurrency", 1...64, doc: "processes at once (the engine's max-in-flight)")
+    }
+
+    /// The engine's keys, accepted in every `sink` block besides the kind's own options.
+    public static let options: [SinkOption] = [Key.retry.option, Key.maxAge.option, Key.maxInFlight.option, Key.batch.option]
 }

@@ -8,11 +8,12 @@ import Synchronization
 /// the sink in batches and record each outcome; the engine, not the sink, owns retries, backoff and dead letters.
 public final class Dispatcher: Service {
     private let spool: any Spool
-    private let decoderState: Mutex<EventDecoder>
+    private let decoder: @Sendable () -> EventDecoder
     private let logger: Logger
     private let metrics: RelayMetrics
-    private let now: @Sendable () -> Date
+    private let clock: RelayClock
     private let jitter: @Sendable () -> Double
+    private let lease: LeaseTerms
     private let lanes: Mutex<[String: Lane]>
     private let newLanes: AsyncStream<Lane>
     private let newLanesInput: AsyncStream<Lane>.Continuation
@@ -38,18 +39,26 @@ public final class Dispatcher: Service {
     }
 
     /// Creates a dispatcher over built sinks and their policies.
+    ///
+    /// - Parameters:
+    ///   - decoder: Read before every batch, so a reload that changes the payload key applies from the next one.
+    ///   - lease: Who this dispatcher claims as and how long a claim holds; batches renew it every third of it.
+    ///   - clock: The time claims, outcomes and backoff are computed from.
+    ///   - jitter: A number in `0...1` for the full-jitter backoff.
     public init(
-        spool: any Spool, sinks: SinkSet, policies: [String: DeliveryPolicy], decoder: EventDecoder = EventDecoder(),
-        logger: Logger, metrics: RelayMetrics = .none, recentEvents: Int = 1024,
-        now: @escaping @Sendable () -> Date = { Date() },
-        jitter: @escaping @Sendable () -> Double = { Double.random(in: 0...1) }
+        spool: any Spool, sinks: SinkSet, policies: [String: DeliveryPolicy],
+        decoder: @escaping @Sendable () -> EventDecoder = { EventDecoder() }, logger: Logger,
+        metrics: RelayMetrics = .none, recentEvents: Int = 1024,
+        lease: LeaseTerms = LeaseTerms(owner: LeaseTerms.instanceID(), duration: .seconds(30)),
+        clock: RelayClock = .system, jitter: @escaping @Sendable () -> Double = { Double.random(in: 0...1) }
     ) {
         self.recent = RecentEvents(capacity: recentEvents)
         self.spool = spool
-        self.decoderState = Mutex(decoder)
+        self.decoder = decoder
         self.logger = logger
         self.metrics = metrics
-        self.now = now
+        self.lease = lease
+        self.clock = clock
         self.jitter = jitter
         (newLanes, newLanesInput) = AsyncStream.makeStream(of: Lane.self)
         let initial = sinks.sinks.map {
@@ -58,10 +67,6 @@ public final class Dispatcher: Service {
         lanes = Mutex(Dictionary(uniqueKeysWithValues: initial.map { ($0.name, $0) }))
         for lane in initial { newLanesInput.yield(lane) }
     }
-
-    /// Decodes (and decrypts) stored bodies with `decoder` from the next batch on, e.g. after a reload changed the
-    /// payload key.
-    public func update(decoder: EventDecoder) { decoderState.withLock { $0 = decoder } }
 
     /// Takes note of an event just stored for `sinks` and wakes their workers; the event is delivered as decoded
     /// here while it is recent, instead of being decoded again from the spool.
@@ -133,29 +138,52 @@ public final class Dispatcher: Service {
         while !stopFlag.isSet && !lane.stop.isSet && !Task.isCancelled {
             let claimed: [ClaimedDelivery]
             do {
-                claimed = try await spool.claim(sink: name, limit: lane.policy.batchSize, now: now())
+                claimed = try await spool.claim(sink: name, limit: lane.policy.batchSize, lease: lease, now: clock.now())
             } catch {
                 workerLogger.error("spool claim failed", metadata: ["relay.error": .string(error.description)])
                 await lane.bell.wait(timeout: .seconds(1))
                 continue
             }
-            guard !claimed.isEmpty else {
+            guard let held = claimed.first?.lease else {
                 var timeout = Duration.seconds(1)
                 if let due = try? await spool.nextDue(sink: name) {
-                    timeout = .milliseconds(max(1, min(1000, Int(due.timeIntervalSince(now()) * 1000) + 1)))
+                    timeout = .milliseconds(max(1, min(1000, Int(due.timeIntervalSince(clock.now()) * 1000) + 1)))
                 }
                 await lane.bell.wait(timeout: timeout)
                 continue
             }
-            let results = await deliver(claimed, to: lane.sink, policy: lane.policy, logger: workerLogger)
+            let results = await whileRenewing(held) {
+                await deliver(claimed, to: lane.sink, policy: lane.policy, logger: workerLogger)
+            }
             do {
-                try await spool.complete(results)
+                let report = try await spool.complete(results)
+                if report.ignored > 0 {
+                    metrics.lateOutcomes(sink: name, count: report.ignored)
+                    workerLogger.warning(
+                        "outcomes arrived after their lease ran out and were ignored (the deliveries are due again)",
+                        metadata: ["relay.count": "\(report.ignored)"])
+                }
             } catch {
-                // The rows stay in-flight; the next start puts them back to pending (at-least-once).
+                // The deliveries stay in flight until their lease runs out; then any worker claims them again
+                // (at-least-once).
                 workerLogger.error("spool complete failed", metadata: ["relay.error": .string(error.description)])
             }
             record(results, claimed: claimed, sink: name)
         }
+    }
+
+    /// Runs `body` while renewing `held` every third of the lease, so a long batch keeps its deliveries.
+    private func whileRenewing<T: Sendable>(_ held: DeliveryLease, _ body: () async -> T) async -> T {
+        let interval = lease.duration / 3
+        let renewal = Task { [spool, clock, lease] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                guard !Task.isCancelled else { break }
+                _ = try? await spool.renew(held, until: clock.now().addingTimeInterval(lease.duration.seconds))
+            }
+        }
+        defer { renewal.cancel() }
+        return await body()
     }
 
     private func record(_ results: [DeliveryResult], claimed: [ClaimedDelivery], sink: String) {
@@ -177,7 +205,7 @@ public final class Dispatcher: Service {
     func deliver(
         _ claimed: [ClaimedDelivery], to sink: any Sink, policy: DeliveryPolicy, logger: Logger
     ) async -> [DeliveryResult] {
-        let decoder = decoderState.withLock { $0 }
+        let decoder = decoder()
         var results: [DeliveryResult?] = Array(repeating: nil, count: claimed.count)
         var events: [EngageEvent] = []
         var positions: [Int] = []
@@ -190,8 +218,7 @@ public final class Dispatcher: Service {
                 }
                 positions.append(index)
             } catch {
-                results[index] = DeliveryResult(
-                    eventKey: delivery.eventKey, sink: delivery.sink, kind: .failed, error: error.description, at: now())
+                results[index] = DeliveryResult(delivery, .failed, error: error.description, at: clock.now())
             }
         }
         var outcomes: [DeliveryOutcome]
@@ -211,7 +238,7 @@ public final class Dispatcher: Service {
                 outcomes = Array(repeating: .retry(reason: String(describing: error)), count: events.count)
             }
         }
-        let finished = now()
+        let finished = clock.now()
         for (outcome, index) in zip(outcomes, positions) {
             let delivery = claimed[index]
             results[index] = result(for: outcome, of: delivery, policy: policy, at: finished)
@@ -236,23 +263,18 @@ public final class Dispatcher: Service {
         let attempt = delivery.attempts + 1
         switch outcome {
         case .delivered:
-            return DeliveryResult(eventKey: delivery.eventKey, sink: delivery.sink, kind: .delivered, at: time)
+            return DeliveryResult(delivery, .delivered, at: time)
         case .failed(let reason):
-            return DeliveryResult(
-                eventKey: delivery.eventKey, sink: delivery.sink, kind: .failed, error: Self.bounded(reason), at: time)
+            return DeliveryResult(delivery, .failed, error: Self.bounded(reason), at: time)
         case .retry(let reason, let after):
             let delay = after ?? policy.retry.delay(afterAttempt: attempt, unit: jitter)
             let next = time.addingTimeInterval(delay.seconds)
             let tooOld = next.timeIntervalSince(delivery.receivedAt) > policy.retry.maxAge.seconds
             guard attempt < policy.retry.maxAttempts, !tooOld else {
                 let why = tooOld ? "gave up after max-age" : "gave up after \(attempt) attempts"
-                return DeliveryResult(
-                    eventKey: delivery.eventKey, sink: delivery.sink, kind: .failed,
-                    error: Self.bounded("\(why): \(reason)"), at: time)
+                return DeliveryResult(delivery, .failed, error: Self.bounded("\(why): \(reason)"), at: time)
             }
-            return DeliveryResult(
-                eventKey: delivery.eventKey, sink: delivery.sink, kind: .retry(at: next), error: Self.bounded(reason),
-                at: time)
+            return DeliveryResult(delivery, .retry(at: next), error: Self.bounded(reason), at: time)
         }
     }
 

@@ -1,14 +1,32 @@
 import EngageEvents
 import Foundation
-import WebhookVerification
+
+/// Decrypts the payload text of an envelope that says `isEncrypted: true`; the engine's view of a payload key, so
+/// that the core needs no cryptography of its own.
+public protocol PayloadDecrypting: Sendable {
+    /// The plaintext of `ciphertext`, or a failure whose code names what was wrong (never the plaintext).
+    func decryptPayload(_ ciphertext: String) throws(PayloadDecryptionFailure) -> [UInt8]
+}
+
+/// Why a payload could not be decrypted: a stable code, no content.
+public struct PayloadDecryptionFailure: Error, Sendable, CustomStringConvertible {
+    /// A stable snake_case code.
+    public var code: String
+
+    /// Creates a failure.
+    public init(code: String) { self.code = code }
+
+    /// The code.
+    public var description: String { code }
+}
 
 /// Turns an authentic body into an ``EngageEvent``; the same at ingest and when the dispatcher rebuilds an event.
 public struct EventDecoder: Sendable {
     /// Decrypts payloads of envelopes that say `isEncrypted: true`.
-    public var decryptor: PayloadDecryptor?
+    public var decryptor: (any PayloadDecrypting)?
 
     /// Creates a decoder, with a decryption key when the config has one.
-    public init(decryptor: PayloadDecryptor? = nil) { self.decryptor = decryptor }
+    public init(decryptor: (any PayloadDecrypting)? = nil) { self.decryptor = decryptor }
 
     /// Decodes the envelope and decrypts its payload when needed; throws a reason (never containing the body or the
     /// plaintext) when the event cannot be delivered.
@@ -31,7 +49,7 @@ public struct EventDecoder: Sendable {
         }
         let plaintext: [UInt8]
         do {
-            plaintext = try decryptor.decrypt(ciphertext)
+            plaintext = try decryptor.decryptPayload(ciphertext)
         } catch {
             throw reason("decryption_failed", "the payload could not be decrypted: \(error.code)")
         }

@@ -6,7 +6,7 @@ import RelayConfig
 ///
 /// The text is re-read from the config source (one line), so operators may touch their operands
 /// (`payload.balance>1000`) and paths may index arrays (`payload.items[0].sku`).
-struct FilterParser {
+public struct FilterParser {
     enum Kind: Equatable {
         case field(String)
         case string(String)
@@ -31,7 +31,7 @@ struct FilterParser {
     private(set) var diagnostics: [Diagnostic] = []
 
     /// Parses `text`, which starts at `start` in the config file.
-    static func parse(_ text: Substring, at start: SourceLocation) -> (RouteFilter?, [Diagnostic]) {
+    public static func parse(_ text: Substring, at start: SourceLocation) -> (RouteFilter?, [Diagnostic]) {
         var parser = FilterParser()
         parser.lex(text, at: start)
         guard parser.diagnostics.isEmpty else { return (nil, parser.diagnostics) }

@@ -33,6 +33,11 @@ public final class RelayMetrics: Sendable {
         counter("engage_relay_deliveries_total", [("sink", sink), ("outcome", outcome.rawValue)]).increment()
     }
 
+    /// Counts outcomes that arrived after their lease ran out and were not recorded.
+    public func lateOutcomes(sink: String, count: Int) {
+        counter("engage_relay_late_outcomes_total", [("sink", sink)]).increment(by: count)
+    }
+
     /// Records how long a sink took to deliver one batch.
     public func deliveryDuration(sink: String, _ duration: Duration) {
         timer("engage_relay_delivery_duration_seconds", [("sink", sink)]).recordNanoseconds(duration.nanoseconds)

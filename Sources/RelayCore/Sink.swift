@@ -27,11 +27,17 @@ public protocol Sink: Sendable {
     /// Delivers a batch; returns one outcome per event, in batch order. Throwing means "retry the whole batch".
     func deliver(_ batch: [EngageEvent]) async throws -> [DeliveryOutcome]
 
+    /// Reopens what the sink holds open by path, after an external rotation (logrotate); the server calls it on
+    /// SIGHUP for every running sink. Must not interrupt a batch in progress.
+    func reopen() async throws
+
     /// Flushes and releases resources; called once on shutdown.
     func close() async throws
 }
 
 extension Sink {
+    /// Nothing to reopen by default.
+    public func reopen() async throws {}
     /// Nothing to release by default.
     public func close() async throws {}
     /// One event at a time by default.

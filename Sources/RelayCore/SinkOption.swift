@@ -14,11 +14,17 @@ public struct SinkOption: Sendable {
     public var isRepeatable: Bool
     /// One line of documentation.
     public var doc: String
+    /// A check of a well-typed value that the sink kind needs beyond its type (a URL scheme, a header it sets
+    /// itself); returns the problem, shown by `check` at the value, or `nil`.
+    public var check: Check?
+
+    /// A kind-specific check of one value: the problem, or `nil` when the value is fine.
+    public typealias Check = @Sendable (SinkOptionValue) -> String?
 
     /// Declares an option.
     public init(
         _ name: String, _ type: SinkOptionType, default defaultValue: String? = nil, required: Bool = false,
-        repeatable: Bool = false, doc: String
+        repeatable: Bool = false, doc: String, check: Check? = nil
     ) {
         self.name = name
         self.type = type
@@ -26,6 +32,7 @@ public struct SinkOption: Sendable {
         self.isRequired = required
         self.isRepeatable = repeatable
         self.doc = doc
+        self.check = check
     }
 }
 

@@ -1,6 +1,6 @@
 import RelayConfig
 
-/// The validated options of one sink, defaults applied.
+/// The validated options of one sink, defaults applied; sinks read them through typed keys (``SinkOptionKey``).
 public struct SinkOptions: Sendable, Hashable {
     private var values: [String: [SinkOptionValue]]
 
@@ -13,57 +13,6 @@ public struct SinkOptions: Sendable, Hashable {
     /// The first value given for `name`.
     public subscript(name: String) -> SinkOptionValue? { values[name]?.first }
 
-    /// The text of a string, path, URL or choice option.
-    public func text(_ name: String) -> String? {
-        if case .text(let text)? = self[name] { return text }
-        return nil
-    }
-
-    /// A duration option.
-    public func duration(_ name: String) -> Duration? {
-        if case .duration(let duration)? = self[name] { return duration }
-        return nil
-    }
-
-    /// A size option, in bytes.
-    public func size(_ name: String) -> Int64? {
-        if case .size(let size)? = self[name] { return size }
-        return nil
-    }
-
-    /// An integer option.
-    public func integer(_ name: String) -> Int? {
-        if case .integer(let value)? = self[name] { return value }
-        return nil
-    }
-
-    /// A boolean option.
-    public func boolean(_ name: String) -> Bool? {
-        if case .boolean(let value)? = self[name] { return value }
-        return nil
-    }
-
-    /// The resolved value of a secret option.
-    public func secret(_ name: String) -> String? {
-        if case .secret(_, let value)? = self[name] { return value }
-        return nil
-    }
-
-    /// A words option.
-    public func words(_ name: String) -> [String]? {
-        if case .words(let words)? = self[name] { return words }
-        return nil
-    }
-
-    /// Every `NAME VALUE` pair given for a repeatable pair option.
-    public func pairs(_ name: String) -> [(name: String, value: String)] {
-        all(name).compactMap {
-            if case .pair(let key, let value) = $0 { return (key, value) }
-            return nil
-        }
-    }
-
-    /// The options as `key value` text with secrets shown by source only, for `check` and logs.
     /// The options as `key=value` text, secrets shown by source only, leaving out `excluded` keys.
     public func redactedSummary(excluding excluded: Set<String>) -> String {
         values.keys.sorted().filter { !excluded.contains($0) }.flatMap { key in

@@ -7,13 +7,6 @@ public struct SinkSet: Sendable {
     /// The sinks in config order.
     public let sinks: [(name: String, sink: any Sink)]
 
-    /// Builds every sink of the plan; the first failure is thrown after closing the ones already built.
-    public static func build(
-        _ plan: RelayPlan, logger: Logger, metrics: any MetricsFactory = NOOPMetricsHandler.instance
-    ) async throws -> SinkSet {
-        try await build(plan.sinks, logger: logger, metrics: metrics)
-    }
-
     /// Builds the declared sinks; the first failure is thrown after closing the ones already built.
     public static func build(
         _ declarations: [SinkPlan], logger: Logger, metrics: any MetricsFactory = NOOPMetricsHandler.instance

@@ -5,6 +5,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import RelayCore
+import RelayPlanning
 import WebhookVerification
 
 /// Answers every HTTP request: the ingest path, `/healthz`, `/readyz`, `/metrics`, and precise errors for the rest.

@@ -1,23 +1,29 @@
 import HTTPTypes
 import RelayCore
+import RelayPlanning
 import Synchronization
 import WebhookVerification
 
-/// What the ingest path takes from a plan: path, limits, verification layers and routes. A reload replaces the
-/// whole value at once, so every request runs with one config from its first check to its answer.
+/// What the ingest path and the dispatcher take from a plan: path, limits, verification layers, routes and the
+/// payload decoder. A reload replaces this one value, so every request runs with one config from its first check to
+/// its answer, and the dispatcher decodes with the same key.
 public struct IngestSettings: Sendable {
+    /// The plan these settings come from.
+    public let plan: RelayPlan
     let path: String
     let maxBody: Int
     let verifier: SignatureVerifier
     let routes: RouteTable
     let unrouted: UnroutedPolicy
-    let decoder: EventDecoder
+    /// Decodes (and decrypts) bodies at ingest and, for the dispatcher, from the spool.
+    public let decoder: EventDecoder
     let sourcePolicy: SourcePolicy
     let headerTokens: [(name: HTTPField.Name, token: HeaderToken)]
     let rateLimiter: RateLimiter?
 
     /// The settings of a validated plan, verifying with `verifier`.
     public init(plan: RelayPlan, verifier: SignatureVerifier) {
+        self.plan = plan
         self.path = plan.path
         self.maxBody = Int(plan.maxBody)
         self.verifier = verifier

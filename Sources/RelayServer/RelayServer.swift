@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOSSL
 import RelayCore
+import RelayPlanning
 import WebhookVerification
 
 /// The receiver's HTTP application for a validated plan.

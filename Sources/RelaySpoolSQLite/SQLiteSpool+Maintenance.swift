@@ -54,7 +54,8 @@ extension SQLiteSpool {
                     VALUES (?, ?, 'pending', 0, ?, NULL, ?)
                     ON CONFLICT (event_key, sink) DO UPDATE SET
                         state = 'pending', attempts = 0, next_attempt_at = excluded.next_attempt_at,
-                        last_error = NULL, updated_at = excluded.updated_at
+                        last_error = NULL, updated_at = excluded.updated_at,
+                        lease_owner = NULL, lease_token = NULL, lease_until = NULL
                     """
             )
             let markRouted = try db.cachedStatement(sql: "UPDATE events SET state = 'routed' WHERE key = ?")

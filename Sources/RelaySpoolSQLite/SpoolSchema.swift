@@ -41,6 +41,17 @@ enum SpoolSchema {
             // due-time index, each claim sorted the whole backlog, so a sink that fell behind claimed ever slower.
             try db.execute(sql: "CREATE INDEX deliveries_in_order ON deliveries(sink, state, event_key)")
         }
+        migrator.registerMigration("v3-leases") { db in
+            // A claim holds its deliveries under a lease; rows left in flight by an older version have none, which
+            // reads as expired, so they are claimable again without a start-up reset.
+            try db.execute(
+                sql: """
+                    ALTER TABLE deliveries ADD COLUMN lease_owner TEXT;
+                    ALTER TABLE deliveries ADD COLUMN lease_token TEXT;
+                    ALTER TABLE deliveries ADD COLUMN lease_until REAL;
+                    """
+            )
+        }
         return migrator
     }()
 }

@@ -9,9 +9,11 @@ public final class InMemorySink: Sink {
     /// One line for listings.
     public static let summary = "keep events in memory (tests only)"
     /// The options of a `memory` block.
-    public static let options: [SinkOption] = [
-        SinkOption("label", .string, doc: "the name tests use to find the sink (default: the sink's name)"),
-    ]
+    public static let options: [SinkOption] = [label.option]
+
+    /// `label NAME`.
+    public static let label = SinkOptionKey.string(
+        "label", doc: "the name tests use to find the sink (default: the sink's name)")
 
     private let state = Mutex<[EngageEvent]>([])
     private let failures = Mutex<[DeliveryOutcome]>([])
@@ -20,7 +22,7 @@ public final class InMemorySink: Sink {
 
     /// Builds the sink (no I/O) and makes it findable by its `label` with ``named(_:)``.
     public init(configuration: SinkConfiguration, context: SinkContext) {
-        let label = configuration.options.text("label") ?? configuration.name
+        let label = configuration.options[Self.label] ?? configuration.name
         Self.registry.withLock { $0[label] = self }
     }
 

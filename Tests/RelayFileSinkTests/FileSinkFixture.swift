@@ -15,9 +15,8 @@ enum Fixture {
     ) throws -> FileSink {
         let configuration = SinkConfiguration(
             name: "t", options: SinkOptions(options.merging(["path": [.text(path)]]) { _, new in new }))
-        let context = SinkContext(logger: Logger(label: "test"))
-        guard let clock else { return try FileSink(configuration: configuration, context: context) }
-        return try FileSink(configuration: configuration, context: context, now: { clock.now })
+        let context = SinkContext(logger: Logger(label: "test"), clock: clock.map { clock in RelayClock { clock.now } } ?? .system)
+        return try FileSink(configuration: configuration, context: context)
     }
 
     static func event(_ n: Int, body: String = #"{"eventType":"contact.created","id":"x"}"#) -> EngageEvent {
@@ -82,6 +81,6 @@ final class TestClock: Sendable {
     func set(_ date: Date) { current.withLock { $0 = date } }
 }
 
-/// The file sink suites run one at a time: `FileSink.reopenAll()` (SIGHUP) reaches every open file sink in the
-/// process, and a reopen mid-test re-derives a file's day from its real modification time, not the test's clock.
+/// The file sink suites run one at a time, as they did when a reopen reached every file sink of the process; they
+/// share little else, but their rotation tests read real modification times.
 @Suite(.serialized) enum FileSinkSerialized {}

@@ -17,9 +17,7 @@ struct InspectionTests {
         _ = try await spool.append(SpoolFixture.record("4", sinks: [], state: .unrouted, at: t0 + 4))
         _ = try await spool.append(SpoolFixture.record("5", sinks: ["a"], at: t0 + 5))
         let claimed = try await spool.claim(sink: "b", limit: 1, now: t0 + 10)
-        try await spool.complete([
-            DeliveryResult(eventKey: claimed[0].eventKey, sink: "b", kind: .failed, error: "HTTP 400", at: t0 + 10)
-        ])
+        _ = try await spool.complete([DeliveryResult(claimed[0], .failed, error: "HTTP 400", at: t0 + 10)])
         return spool
     }
 

@@ -16,9 +16,8 @@ struct MaintenanceTests {
             let claimed = try await spool.claim(sink: sink, limit: 100, now: record.receivedAt)
             #expect(claimed.map(\.messageId) == [record.messageId])
             for claimed in claimed {
-                try await spool.complete([
-                    DeliveryResult(
-                        eventKey: claimed.eventKey, sink: sink, kind: kind, error: "boom", at: record.receivedAt)
+                _ = try await spool.complete([
+                    DeliveryResult(claimed, kind, error: "boom", at: record.receivedAt)
                 ])
             }
         }
@@ -139,9 +138,9 @@ struct MaintenanceTests {
         _ = try await spool.append(SpoolFixture.record("1", sinks: ["a", "b"]))
         let claimedA = try await spool.claim(sink: "a", limit: 1, now: t0)
         let claimedB = try await spool.claim(sink: "b", limit: 1, now: t0)
-        try await spool.complete([
-            DeliveryResult(eventKey: claimedA[0].eventKey, sink: "a", kind: .delivered, at: t0),
-            DeliveryResult(eventKey: claimedB[0].eventKey, sink: "b", kind: .failed, error: "HTTP 400", at: t0),
+        _ = try await spool.complete([
+            DeliveryResult(claimedA[0], .delivered, at: t0),
+            DeliveryResult(claimedB[0], .failed, error: "HTTP 400", at: t0),
         ])
         _ = try await spool.append(SpoolFixture.record("2", sinks: ["a"]))
 

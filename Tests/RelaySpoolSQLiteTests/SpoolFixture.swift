@@ -74,6 +74,13 @@ func eventually(
     }
 }
 
+extension Spool {
+    /// Claims under a five-minute lease held by the test.
+    func claim(sink: String, limit: Int, now: Date) async throws(SpoolError) -> [ClaimedDelivery] {
+        try await claim(sink: sink, limit: limit, lease: LeaseTerms(owner: "test", duration: .seconds(300)), now: now)
+    }
+}
+
 extension SQLiteSpool {
     /// Appends every record concurrently; results in the order of `records`.
     func appendConcurrently(_ records: [SpoolRecord]) async -> [Result<SpoolAppendResult, SpoolError>] {

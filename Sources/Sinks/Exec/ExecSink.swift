@@ -25,21 +25,28 @@ public final class ExecSink: Sink {
     public static let kind = "exec"
     /// One line for listings.
     public static let summary = "run a command per event, with the body on standard input"
-    /// The options of an `exec` block.
+    /// The options of an `exec` block, as typed keys.
+    enum Key {
+        static let command = SinkOptionKey.words(
+            "command", required: true,
+            doc: "the program and its arguments (no shell); {type} {tenant} {id} {contactId} are filled in per event")
+        static let shell = SinkOptionKey.boolean(
+            "shell", default: false,
+            doc: "run the words with /bin/sh -c, without placeholders (use stdin and $ENGAGE_* instead)")
+        static let timeout = SinkOptionKey.duration(
+            "timeout", default: "30s", in: .milliseconds(1)...(.seconds(86_400)),
+            doc: "kill the command's process group and retry after this (1ms to 1d)")
+        static let workingDirectory = SinkOptionKey.path(
+            "working-dir", doc: "the directory the command runs in (default: the relay's)")
+        static let env = SinkOptionKey.pairs("env", doc: "an extra environment variable for the command")
+        static let retryExitCodes = SinkOptionKey.words(
+            "retry-exit-codes", doc: "exit codes besides 75 (EX_TEMPFAIL) that mean \"try again later\"")
+    }
+
+    /// The options of an `exec` block (`concurrency` is the engine's `max-in-flight` under this kind's own name).
     public static let options: [SinkOption] = [
-        SinkOption(
-            "command", .words, required: true,
-            doc: "the program and its arguments (no shell); {type} {tenant} {id} {contactId} are filled in per event"),
-        SinkOption(
-            "shell", .boolean, default: "false",
-            doc: "run the words with /bin/sh -c, without placeholders (use stdin and $ENGAGE_* instead)"),
-        SinkOption("timeout", .duration, default: "30s", doc: "kill the command's process group and retry after this"),
-        SinkOption(
-            "concurrency", .integer(1...64), default: "1", doc: "processes at once (the engine's max-in-flight)"),
-        SinkOption("working-dir", .path, doc: "the directory the command runs in (default: the relay's)"),
-        SinkOption("env", .pair, repeatable: true, doc: "an extra environment variable for the command"),
-        SinkOption(
-            "retry-exit-codes", .words, doc: "exit codes besides 75 (EX_TEMPFAIL) that mean \"try again later\""),
+        Key.command.option, Key.shell.option, Key.timeout.option, DeliveryPolicy.Key.concurrency.option,
+        Key.workingDirectory.option, Key.env.option, Key.retryExitCodes.option,
     ]
 
     /// One process at a time unless `concurrency` (or `max-in-flight`) says more, which keeps receipt order.
@@ -72,13 +79,13 @@ public final class ExecSink: Sink {
         let name = configuration.name
         func problem(_ message: String) -> SinkError { SinkError("sink `\(name)`: \(message)") }
 
-        guard let words = options.words("command"), let first = words.first, !first.isEmpty else {
+        let words = try options.required(Key.command, sink: name)
+        guard let first = words.first, !first.isEmpty else {
             throw problem("the exec sink needs `command PROGRAM [ARGUMENT...]`")
         }
-        let timeout = options.duration("timeout") ?? .seconds(30)
-        guard timeout > .zero else { throw problem("`timeout` must be longer than 0s") }
+        let timeout = options[Key.timeout] ?? .seconds(30)
 
-        let workingDirectory = options.text("working-dir")
+        let workingDirectory = options[Key.workingDirectory]
         if let workingDirectory {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: workingDirectory, isDirectory: &isDirectory),
@@ -89,7 +96,7 @@ public final class ExecSink: Sink {
         }
 
         var environment: [(name: String, value: String)] = []
-        for (variable, value) in options.pairs("env") {
+        for (variable, value) in (options[Key.env] ?? []).map({ ($0.name, $0.value) }) {
             guard !variable.isEmpty, !variable.contains("="), !variable.contains("\0") else {
                 throw problem("`env` `\(variable)` is not a valid variable name")
             }
@@ -101,7 +108,7 @@ public final class ExecSink: Sink {
         }
 
         var retryExitCodes: Set<Int32> = []
-        for word in options.words("retry-exit-codes") ?? [] {
+        for word in options[Key.retryExitCodes] ?? [] {
             guard let code = Int32(word), (1...255).contains(code) else {
                 throw problem("`retry-exit-codes` takes exit codes from 1 to 255, not `\(word)`")
             }
@@ -109,7 +116,8 @@ public final class ExecSink: Sink {
         }
 
         let program: String
-        if options.boolean("shell") ?? false {
+        let shell = options[Key.shell] ?? false
+        if shell {
             program = "/bin/sh"
             arguments = [.literal("-c"), .literal(words.joined(separator: " "))]
         } else {
@@ -134,7 +142,7 @@ public final class ExecSink: Sink {
         self.retryExitCodes = retryExitCodes
         self.logger = context.logger
         _ = Self.ignoreBrokenPipes
-        if options.boolean("shell") == true,
+        if shell,
             let template = try? ArgumentTemplate(words.joined(separator: " ")), template.hasPlaceholders
         {
             logger.notice(

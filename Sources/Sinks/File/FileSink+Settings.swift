@@ -39,13 +39,10 @@ extension FileSink {
         init(_ configuration: SinkConfiguration) throws {
             let options = configuration.options
             var problems: [String] = []
-            path = options.text("path") ?? ""
+            path = options[Key.path] ?? ""
             if path.isEmpty { problems.append("the file sink needs `path`") }
 
-            let rotateWords = options.all("rotate").flatMap { value -> [String] in
-                if case .words(let words) = value { return words }
-                return []
-            }
+            let rotateWords = (options[Key.rotate] ?? []).flatMap { $0 }
             if rotateWords.isEmpty {
                 rotation = nil
             } else {
@@ -65,20 +62,14 @@ extension FileSink {
                 rotation = parsed
             }
 
-            keep = options.integer("keep")
+            keep = options[Key.keep]
             if keep != nil && rotation == nil {
                 problems.append("`keep` counts rotated files, so it needs `rotate` (for example `rotate 100MiB`)")
             }
 
-            let syncText = options.text("fsync") ?? SyncMode.batch.rawValue
-            if let mode = SyncMode(rawValue: syncText) {
-                sync = mode
-            } else {
-                sync = .batch
-                problems.append("`fsync` is always, batch or never, not `\(syncText)`")
-            }
+            sync = options[Key.fsync] ?? .batch
 
-            if let text = options.text("mode") {
+            if let text = options[Key.mode] {
                 mode = Self.permissionBits(text) ?? Self.defaultMode
                 if Self.permissionBits(text) == nil {
                     problems.append("`mode` must be octal permission bits such as 0640 or 0600, not `\(text)`")

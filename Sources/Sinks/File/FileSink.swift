@@ -11,36 +11,37 @@ import Synchronization
 /// Appends one JSON object per event to a file: whole lines only, flushed to disk before a delivery counts.
 ///
 /// With `rotate`, the file is renamed aside and a new one started, only ever between batches, so every file holds
-/// whole lines; `keep` deletes the oldest rotated files. For an external logrotate, the server calls
-/// ``reopenAll()`` on SIGHUP and every file sink reopens its path before its next batch.
+/// whole lines; `keep` deletes the oldest rotated files. For an external logrotate, the server calls ``reopen()`` on
+/// SIGHUP and the sink reopens its path between batches.
 public final class FileSink: Sink {
     /// Registered as `file`.
     public static let kind = "file"
     /// One line for listings.
     public static let summary = "append one JSON line per event to a file"
+    /// The options of a `file` block, as typed keys.
+    enum Key {
+        static let path = SinkOptionKey.path("path", required: true, doc: "file to append to; parent folders are created")
+        static let rotate = SinkOptionKey.repeatedWords(
+            "rotate",
+            doc: "start a new file before a batch would pass a size (100MiB) and/or on a new UTC day (daily); "
+                + "the old file becomes NAME.YYYYMMDD-HHMMSS[-N].EXT")
+        static let keep = SinkOptionKey.integer(
+            "keep", 1...10_000, doc: "keep at most N rotated files, deleting the oldest (default: all)")
+        static let fsync = SinkOptionKey.choice(
+            "fsync", of: SyncMode.self, default: .batch,
+            doc: "sync after every event, once per batch, or never (never: a power loss can lose delivered lines)")
+        static let mode = SinkOptionKey.string(
+            "mode", default: "0640", doc: "octal permissions of files the sink creates; existing files keep theirs")
+    }
+
     /// The options of a `file` block.
     public static let options: [SinkOption] = [
-        SinkOption("path", .path, required: true, doc: "file to append to; parent folders are created"),
-        SinkOption(
-            "rotate", .words, repeatable: true,
-            doc: "start a new file before a batch would pass a size (100MiB) and/or on a new UTC day (daily); "
-                + "the old file becomes NAME.YYYYMMDD-HHMMSS[-N].EXT"),
-        SinkOption(
-            "keep", .integer(1...10_000), doc: "keep at most N rotated files, deleting the oldest (default: all)"),
-        SinkOption(
-            "fsync", .choice(SyncMode.allCases.map(\.rawValue)), default: SyncMode.batch.rawValue,
-            doc: "sync after every event, once per batch, or never (never: a power loss can lose delivered lines)"),
-        SinkOption(
-            "mode", .string, default: "0640",
-            doc: "octal permissions of files the sink creates; existing files keep theirs"),
+        Key.path.option, Key.rotate.option, Key.keep.option, Key.fsync.option, Key.mode.option,
     ]
 
     /// Up to 256 events per write and `fsync`: under a busy disk an `fsync` can take tens of milliseconds, so batches
     /// must be large for the sink to keep up with ingest.
     public static let defaultBatchSize = 256
-
-    /// Bumped by ``reopenAll()``; each sink compares it with the value it last honoured before every batch.
-    static let reopenRequests = Atomic<UInt64>(0)
 
     /// The open file, guarded so that one batch at a time writes, rotates or reopens.
     struct Handle {
@@ -48,8 +49,6 @@ public final class FileSink: Sink {
         var fd: Int32 = -1
         /// The UTC day the file was started (for a file that already held lines, the day it was last written).
         var day: Int64 = 0
-        /// The ``reopenRequests`` value this handle has honoured.
-        var generation: UInt64 = 0
         /// A file was created or renamed, and the folder entry is not yet on disk.
         var folderNeedsSync = false
         /// ``close()`` was called.
@@ -58,22 +57,18 @@ public final class FileSink: Sink {
 
     let settings: Settings
     let names: RotatedNames
-    let now: @Sendable () -> Date
+    let clock: RelayClock
     private let handle: Mutex<Handle>
     /// `write` and `fsync` block; they run here so a slow disk never holds one of the few cooperative threads.
     private let io = DispatchQueue(label: "engage-relay.file-sink")
 
-    /// Opens (creating if needed) the file named by `path`.
-    public convenience init(configuration: SinkConfiguration, context: SinkContext) throws {
-        try self.init(configuration: configuration, context: context, now: { Date() })
-    }
-
-    /// Opens the file with `now` as the clock for daily rotation and rotated-file names.
-    init(configuration: SinkConfiguration, context: SinkContext, now: @escaping @Sendable () -> Date) throws {
+    /// Opens (creating if needed) the file named by `path`; the context's clock drives daily rotation and the
+    /// names of rotated files.
+    public init(configuration: SinkConfiguration, context: SinkContext) throws {
         settings = try Settings(configuration)
         names = RotatedNames(path: settings.path)
-        self.now = now
-        handle = Mutex(Handle(generation: Self.reopenRequests.load(ordering: .acquiring)))
+        clock = context.clock
+        handle = Mutex(Handle())
         do {
             try handle.withLock { handle in
                 try openPath(&handle)
@@ -88,20 +83,13 @@ public final class FileSink: Sink {
         handle.withLock { handle in closeDescriptor(handle.fd) }
     }
 
-    /// Asks every live file sink to close and reopen its path before its next batch, creating the file if it was
-    /// moved away; the server calls this on SIGHUP, after an external logrotate.
-    public static func reopenAll() {
-        reopenRequests.wrappingAdd(1, ordering: .releasing)
-    }
-
-    /// Closes and reopens `path` now, creating it (and its folders) if it was moved away.
-    public func reopen() throws {
-        let requested = Self.reopenRequests.load(ordering: .acquiring)
+    /// Closes and reopens `path` between batches, creating it (and its folders) if it was moved away; the server
+    /// calls this on SIGHUP, after an external logrotate.
+    public func reopen() async throws {
         try handle.withLock { handle in
             guard !handle.isClosed else { throw SinkError("file `\(settings.path)` is closed") }
             closeDescriptor(handle.fd)
             handle.fd = -1
-            handle.generation = requested
             try openPath(&handle)
             try syncFolderIfNeeded(&handle)
         }
@@ -145,19 +133,13 @@ public final class FileSink: Sink {
         }
     }
 
-    /// Honours a reopen request, opens the file if needed and rotates it if the next `count` bytes call for it.
+    /// Opens the file if needed and rotates it if the next `count` bytes call for it.
     func prepare(_ handle: inout Handle, forAppending count: Int) throws {
         guard !handle.isClosed else { throw SinkError("file `\(settings.path)` is closed") }
-        let requested = Self.reopenRequests.load(ordering: .acquiring)
-        if requested != handle.generation {
-            closeDescriptor(handle.fd)
-            handle.fd = -1
-            handle.generation = requested
-        }
         if handle.fd < 0 { try openPath(&handle) }
         if let rotation = settings.rotation {
             let size = try Self.size(of: handle.fd, path: settings.path)
-            let today = Self.utcDay(now())
+            let today = Self.utcDay(clock.now())
             let tooBig = rotation.maxBytes.map { size + Int64(count) > $0 } ?? false
             let newDay = rotation.daily && today != handle.day
             if size == 0 {
@@ -179,7 +161,7 @@ public final class FileSink: Sink {
         if fstat(handle.fd, &held) == 0, stat(settings.path, &atPath) == 0, held.st_dev == atPath.st_dev,
             held.st_ino == atPath.st_ino
         {
-            let target = names.freePath(stamp: Self.stamp(now()))
+            let target = names.freePath(stamp: Self.stamp(clock.now()))
             guard rename(settings.path, target) == 0 else {
                 throw SinkError("cannot rotate `\(settings.path)` to `\(target)`: \(String(cString: strerror(errno)))")
             }
@@ -213,7 +195,7 @@ public final class FileSink: Sink {
         }
         handle.fd = fd
         handle.folderNeedsSync = handle.folderNeedsSync || created
-        let today = Self.utcDay(now())
+        let today = Self.utcDay(clock.now())
         handle.day = status.st_size > 0 ? min(today, Self.utcDay(Self.modificationDate(status))) : today
     }
 

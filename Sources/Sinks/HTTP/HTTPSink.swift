@@ -20,18 +20,38 @@ public final class HTTPSink: Sink {
     public static let kind = "http"
     /// One line for listings.
     public static let summary = "send each event as an HTTP request to a URL"
+    /// The request methods the sink sends with.
+    enum Method: String, Sendable, CaseIterable {
+        case post = "POST", put = "PUT", patch = "PATCH"
+    }
+
+    /// What the request body is.
+    enum Body: String, Sendable, CaseIterable {
+        /// The exact received body.
+        case original
+        /// Only the event's payload JSON.
+        case payload
+    }
+
+    /// The options of an `http` block, as typed keys.
+    enum Key {
+        static let url = SinkOptionKey.url("url", required: true, doc: "where to send each event (http:// or https://)")
+        static let method = SinkOptionKey.choice("method", of: Method.self, default: .post, doc: "the request method")
+        static let header = SinkOptionKey.pairs(
+            "header",
+            doc: "an extra header; VALUE may be env:NAME or file:PATH, or text with ${env:NAME}, ${file:PATH} and"
+                + " {type} {tenant} {id} {contactId}")
+        static let timeout = SinkOptionKey.duration(
+            "timeout", default: "10s", in: .milliseconds(1)...(.seconds(86_400)),
+            doc: "how long one request may take before it is retried (1ms to 1d)")
+        static let body = SinkOptionKey.choice(
+            "body", of: Body.self, default: .original,
+            doc: "send the exact received body, or only the event's payload JSON")
+    }
+
     /// The options of an `http` block.
     public static let options: [SinkOption] = [
-        SinkOption("url", .url, required: true, doc: "where to send each event (http:// or https://)"),
-        SinkOption("method", .choice(["POST", "PUT", "PATCH"]), default: "POST", doc: "the request method"),
-        SinkOption(
-            "header", .pair, repeatable: true,
-            doc: "an extra header; VALUE may be env:NAME or file:PATH, or text with ${env:NAME}, ${file:PATH} and"
-                + " {type} {tenant} {id} {contactId}"),
-        SinkOption("timeout", .duration, default: "10s", doc: "how long one request may take before it is retried"),
-        SinkOption(
-            "body", .choice(["original", "payload"]), default: "original",
-            doc: "send the exact received body, or only the event's payload JSON"),
+        Key.url.option, Key.method.option, Key.header.option, Key.timeout.option, Key.body.option,
     ]
 
     /// Up to 4 requests at once per sink (connections are pooled per host).
@@ -64,25 +84,17 @@ public final class HTTPSink: Sink {
     init(configuration: SinkConfiguration, context: SinkContext, environment: [String: String]) throws {
         let options = configuration.options
         let name = configuration.name
-        guard let url = options.text("url") else { throw SinkError("sink `\(name)`: the http sink needs `url`") }
+        let url = try options.required(Key.url, sink: name)
         guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),
             ["http", "https"].contains(scheme),
             let host = parsed.host, !host.isEmpty
         else {
             throw SinkError("sink `\(name)`: `url` must be an http:// or https:// URL with a host")
         }
-        let methodName = options.text("method") ?? "POST"
-        guard ["POST", "PUT", "PATCH"].contains(methodName) else {
-            throw SinkError("sink `\(name)`: `method` must be POST, PUT or PATCH")
-        }
-        let bodyMode = options.text("body") ?? "original"
-        guard ["original", "payload"].contains(bodyMode) else {
-            throw SinkError("sink `\(name)`: `body` must be original or payload")
-        }
-        let timeout = options.duration("timeout") ?? .seconds(10)
-        guard timeout > .zero else { throw SinkError("sink `\(name)`: `timeout` must be longer than 0s") }
+        let method = options[Key.method] ?? .post
+        let timeout = options[Key.timeout] ?? .seconds(10)
         var headers: [HeaderTemplate] = []
-        for (header, value) in options.pairs("header") {
+        for (header, value) in (options[Key.header] ?? []).map({ ($0.name, $0.value) }) {
             guard !Self.reservedHeaders.contains(header.lowercased()) else {
                 throw SinkError("sink `\(name)`: header `\(header)` is set by the http sink itself")
             }
@@ -93,10 +105,10 @@ public final class HTTPSink: Sink {
             }
         }
         self.url = url
-        self.method = HTTPMethod(rawValue: methodName)
+        self.method = HTTPMethod(rawValue: method.rawValue)
         self.headers = headers
         self.timeout = timeout
-        self.sendsPayloadOnly = bodyMode == "payload"
+        self.sendsPayloadOnly = options[Key.body] == .payload
         self.logger = context.logger
         self.client = .relaySinks
     }

@@ -15,16 +15,19 @@ public final class SQLiteSink: Sink {
     public static let kind = "sqlite"
     /// One line for listings.
     public static let summary = "upsert one row per event into a SQLite table (WAL, readable while running)"
+    /// The options of a `sqlite` block, as typed keys.
+    enum Key {
+        static let path = SinkOptionKey.path(
+            "path", required: true, doc: "database file; created with its parent folders if missing")
+        static let table = SinkOptionKey.string(
+            "table", default: "engage_events",
+            doc: "table name ([A-Za-z_][A-Za-z0-9_]*); created with its indexes if missing")
+        static let column = SinkOptionKey.repeatedWords(
+            "column", doc: "NAME payload.PATH [text|integer|real|numeric]: project a payload value into its own column")
+    }
+
     /// The options of a `sqlite` block.
-    public static let options: [SinkOption] = [
-        SinkOption("path", .path, required: true, doc: "database file; created with its parent folders if missing"),
-        SinkOption(
-            "table", .string, default: "engage_events",
-            doc: "table name ([A-Za-z_][A-Za-z0-9_]*); created with its indexes if missing"),
-        SinkOption(
-            "column", .words, repeatable: true,
-            doc: "NAME payload.PATH [text|integer|real|numeric]: project a payload value into its own column"),
-    ]
+    public static let options: [SinkOption] = [Key.path.option, Key.table.option, Key.column.option]
 
     /// Up to 100 events per transaction.
     public static let defaultBatchSize = 100
@@ -41,16 +44,13 @@ public final class SQLiteSink: Sink {
     public init(configuration: SinkConfiguration, context: SinkContext) throws {
         let name = configuration.name
         let options = configuration.options
-        guard let path = options.text("path"), !path.isEmpty else {
-            throw SinkError("sink `\(name)`: sqlite needs `path`")
-        }
-        let tableName = options.text("table") ?? "engage_events"
+        let path = try options.required(Key.path, sink: name)
+        let tableName = options[Key.table] ?? "engage_events"
         guard SQLiteColumn.isIdentifier(tableName) else {
             throw SinkError("sink `\(name)`: table `\(tableName)` is not an SQL identifier ([A-Za-z_][A-Za-z0-9_]*)")
         }
         var columns: [SQLiteColumn] = []
-        for value in options.all("column") {
-            guard case .words(let words) = value else { continue }
+        for words in options[Key.column] ?? [] {
             let column: SQLiteColumn
             do {
                 column = try SQLiteColumn(words: words)

@@ -20,28 +20,32 @@ public final class SyslogSink: Sink {
     public static let kind = "syslog"
     /// One line for listings.
     public static let summary = "send one syslog message per event (RFC 5424 or 3164) over UDP, TCP or a unix socket"
+    /// The options of a `syslog` block, as typed keys.
+    enum Key {
+        static let address = SinkOptionKey.string(
+            "address", required: true,
+            doc: "receiver: udp://HOST:PORT, tcp://HOST:PORT (octet-counted) or unix:///PATH (datagram, e.g. /dev/log)")
+        static let format = SinkOptionKey.choice(
+            "format", of: SyslogFormatter.Format.self, default: .rfc5424,
+            doc: "message format: rfc5424 (structured data with the event id) or rfc3164 (BSD)")
+        static let facility = SinkOptionKey.choice(
+            "facility", among: SyslogFormatter.facilities.map(\.name), default: "user",
+            doc: "syslog facility of every message")
+        static let severity = SinkOptionKey.choice(
+            "severity", among: SyslogFormatter.severities, default: "info", doc: "syslog severity of every message")
+        static let appName = SinkOptionKey.string(
+            "app-name", default: "engage-relay",
+            doc: "APP-NAME (RFC 5424) or tag (RFC 3164): printable ASCII without [ ] :, at most 48 characters")
+        static let hostname = SinkOptionKey.string("hostname", doc: "HOSTNAME field (default: this machine's host name)")
+        static let template = SinkOptionKey.string(
+            "template",
+            doc: "message text with {type} {tenant} {id} {contactId} placeholders (default: the payload as compact JSON)")
+    }
+
     /// The options of a `syslog` block.
     public static let options: [SinkOption] = [
-        SinkOption(
-            "address", .string, required: true,
-            doc: "receiver: udp://HOST:PORT, tcp://HOST:PORT (octet-counted) or unix:///PATH (datagram, e.g. /dev/log)"),
-        SinkOption(
-            "format", .choice(SyslogFormatter.Format.allCases.map(\.rawValue)), default: "rfc5424",
-            doc: "message format: rfc5424 (structured data with the event id) or rfc3164 (BSD)"),
-        SinkOption(
-            "facility", .choice(SyslogFormatter.facilities.map(\.name)), default: "user",
-            doc: "syslog facility of every message"),
-        SinkOption(
-            "severity", .choice(SyslogFormatter.severities), default: "info", doc: "syslog severity of every message"),
-        SinkOption(
-            "app-name", .string, default: "engage-relay",
-            doc: "APP-NAME (RFC 5424) or tag (RFC 3164): printable ASCII without [ ] :, at most 48 characters"),
-        SinkOption("hostname", .string, doc: "HOSTNAME field (default: this machine's host name)"),
-        SinkOption(
-            "template", .string,
-            doc:
-                "message text with {type} {tenant} {id} {contactId} placeholders (default: the payload as compact JSON)"
-        ),
+        Key.address.option, Key.format.option, Key.facility.option, Key.severity.option, Key.appName.option,
+        Key.hostname.option, Key.template.option,
     ]
 
     /// Up to 64 events per delivery, each sent as its own message.
@@ -58,37 +62,30 @@ public final class SyslogSink: Sink {
         let name = configuration.name
         let options = configuration.options
         func fail(_ message: String) -> SinkError { SinkError("sink `\(name)`: \(message)") }
-        guard let addressText = options.text("address") else { throw fail("syslog needs `address`") }
+        let addressText = try options.required(Key.address, sink: name)
         do {
             address = try SyslogAddress(parsing: addressText)
         } catch {
             throw fail(error.message)
         }
-        let formatName = options.text("format") ?? SyslogFormatter.Format.rfc5424.rawValue
-        guard let format = SyslogFormatter.Format(rawValue: formatName) else {
-            throw fail("unknown format `\(formatName)`; use rfc5424 or rfc3164")
-        }
-        let facilityName = options.text("facility") ?? "user"
-        guard let facility = SyslogFormatter.facilities.first(where: { $0.name == facilityName })?.code else {
-            throw fail("unknown facility `\(facilityName)`")
-        }
-        let severityName = options.text("severity") ?? "info"
-        guard let severity = SyslogFormatter.severities.firstIndex(of: severityName) else {
-            throw fail("unknown severity `\(severityName)`")
-        }
-        let appName = options.text("app-name") ?? "engage-relay"
+        let format = options[Key.format] ?? .rfc5424
+        // The checker admits only declared choices, so these look-ups find their entry.
+        let facilityName = options[Key.facility] ?? "user"
+        let facility = SyslogFormatter.facilities.first { $0.name == facilityName }?.code ?? 1
+        let severity = SyslogFormatter.severities.firstIndex(of: options[Key.severity] ?? "info") ?? 6
+        let appName = options[Key.appName] ?? "engage-relay"
         guard (1...48).contains(appName.utf8.count),
             appName.utf8.allSatisfy({ (33...126).contains($0) && $0 != UInt8(ascii: "[") && $0 != UInt8(ascii: "]") })
                 && !appName.contains(":")
         else {
             throw fail("app-name `\(appName)` must be 1 to 48 printable ASCII characters without spaces, [ ] or :")
         }
-        let hostname = options.text("hostname") ?? SyslogSink.machineHostname()
+        let hostname = options[Key.hostname] ?? SyslogSink.machineHostname()
         guard (1...255).contains(hostname.utf8.count), hostname.utf8.allSatisfy({ (33...126).contains($0) }) else {
             throw fail("hostname `\(hostname)` must be 1 to 255 printable ASCII characters without spaces")
         }
         var template: SyslogTemplate?
-        if let text = options.text("template") {
+        if let text = options[Key.template] {
             do {
                 template = try SyslogTemplate(parsing: text)
             } catch {

@@ -4,6 +4,7 @@ import EngageEvents
 import Foundation
 import RelayConfig
 import RelayCore
+import RelayPlanning
 import WebhookVerification
 
 struct Row {

@@ -19,17 +19,23 @@ public final class LedgerSink: Sink {
     public static let kind = "ledger"
     /// One line for `ledger-relay sinks`.
     public static let summary = "append point.balance.updated events as CSV rows, one file per tenant"
-    /// The options of a `ledger` block.
-    public static let options: [SinkOption] = [
-        SinkOption(
-            "directory", .path, required: true,
-            doc: "folder for the ledger files, one TENANT.csv per tenant; created if missing"),
-        SinkOption(
-            "column", .choice(Column.allCases.map(\.rawValue)), repeatable: true,
+    /// The options of a `ledger` block, as typed keys: a misspelt key is a compile error.
+    public enum Key {
+        /// `directory PATH`.
+        public static let directory = SinkOptionKey.path(
+            "directory", required: true, doc: "folder for the ledger files, one TENANT.csv per tenant; created if missing")
+        /// `column NAME`, one line per column.
+        public static let column = SinkOptionKey.repeatedChoice(
+            "column", of: Column.self,
             doc: "a column of each row, in order, one line per column (default: "
-                + Column.defaults.map(\.rawValue).joined(separator: ", ") + ")"),
-        SinkOption("header", .boolean, default: "true", doc: "start each new file with a line of column names"),
-    ]
+                + Column.defaults.map(\.rawValue).joined(separator: ", ") + ")")
+        /// `header true|false`.
+        public static let header = SinkOptionKey.boolean(
+            "header", default: true, doc: "start each new file with a line of column names")
+    }
+
+    /// The options of a `ledger` block.
+    public static let options: [SinkOption] = [Key.directory.option, Key.column.option, Key.header.option]
 
     /// Up to 64 events per batch: one write and one `fsync` per tenant file.
     public static let defaultBatchSize = 64
@@ -52,16 +58,11 @@ public final class LedgerSink: Sink {
     /// Reads the options and creates `directory` if needed.
     public init(configuration: SinkConfiguration, context: SinkContext) throws {
         let options = configuration.options
-        guard let directory = options.text("directory") else {
-            throw SinkError("sink `\(configuration.name)`: the ledger sink needs `directory`")
-        }
+        let directory = try options.required(Key.directory, sink: configuration.name)
         self.directory = URL(fileURLWithPath: directory, isDirectory: true)
-        let named = options.all("column").compactMap { value -> Column? in
-            guard case .text(let name) = value else { return nil }
-            return Column(rawValue: name)
-        }
+        let named = options[Key.column] ?? []
         columns = named.isEmpty ? Column.defaults : named
-        writesHeader = options.boolean("header") ?? true
+        writesHeader = options[Key.header] ?? true
         logger = context.logger
         clock = context.clock
         linesWritten = Counter(

@@ -1,5 +1,6 @@
 import RelayConfig
 import RelayCore
+import RelayPlanning
 import RelayTesting
 import Testing
 
@@ -43,8 +44,8 @@ import Testing
         #expect(built.verification.secrets.count == 2)
         #expect(built.verification.tolerance == .seconds(120))
         #expect(built.sinks.map(\.name) == ["a", "b"])
-        #expect(built.sinks[0].configuration.options.text("label") == "x")
-        #expect(built.sinks[1].configuration.options.text("label") == nil)
+        #expect(built.sinks[0].configuration.options[InMemorySink.label] == "x")
+        #expect(built.sinks[1].configuration.options[InMemorySink.label] == nil)
         #expect(built.routes.routes.count == 2)
         #expect(built.routes.routes[0].sinks == ["a", "b"])
     }

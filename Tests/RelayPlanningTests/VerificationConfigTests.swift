@@ -1,5 +1,6 @@
 import RelayConfig
 import RelayCore
+import RelayPlanning
 import RelayTesting
 import Testing
 import WebhookVerification

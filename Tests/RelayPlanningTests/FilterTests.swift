@@ -2,6 +2,7 @@ import EngageEvents
 import Foundation
 import RelayConfig
 import RelayCore
+import RelayPlanning
 import RelayTesting
 import Testing
 

@@ -1,4 +1,5 @@
 import RelayConfig
+import RelayCore
 import WebhookVerification
 
 /// A validated configuration: everything `serve` needs, and nothing that failed a check.
@@ -35,16 +36,6 @@ public struct RelayPlan: Sendable {
     public internal(set) var warnings: [Diagnostic] = []
 
     init(source: SourceFile) { self.source = source }
-
-    /// Takes the settings a running receiver cannot change (listeners, spool, TLS on/off, connection limits) from
-    /// `running`, for a reload.
-    public mutating func keepRestartOnlySettings(of running: RelayPlan) {
-        listen = running.listen
-        metricsListen = running.metricsListen
-        spool = running.spool
-        limits = running.limits
-        if (tls == nil) != (running.tls == nil) { tls = running.tls }
-    }
 
     /// Validates a parsed config against the registry's sink kinds, resolving `env:`/`file:` secrets.
     ///
@@ -135,7 +126,7 @@ public struct VerificationPlan: Sendable {
     }
 
     /// The decoder that turns bodies into events with these settings (decrypting when a key is configured).
-    public var decoder: EventDecoder { EventDecoder(decryptor: decryption?.decryptor) }
+    public var decoder: EventDecoder { EventDecoder(decryptor: decryption.map { PayloadKey(decryptor: $0.decryptor) }) }
 
     /// A verifier for these settings.
     public func makeVerifier(clock: WebhookClock = .system) -> SignatureVerifier {
@@ -145,22 +136,10 @@ public struct VerificationPlan: Sendable {
     }
 }
 
-/// One declared sink, validated but not yet built.
-public struct SinkPlan: Sendable {
-    /// The instance name.
-    public var name: String
-    /// The registered kind.
-    public var kind: SinkRegistry.Entry
-    /// The validated options.
-    public var configuration: SinkConfiguration
-    /// Batch size, concurrency and retries.
-    public var delivery: DeliveryPolicy
-    /// Where the sink is declared.
-    public var range: SourceRange
-}
-
 /// The `spool` block, validated.
 public struct SpoolPlan: Sendable, Hashable {
+    /// The spool kind, a name in the ``SpoolRegistry`` (`sqlite`, the embedded default).
+    public internal(set) var kind = "sqlite"
     /// The database file (relative paths are relative to the working directory).
     public internal(set) var path = "./data/spool.db"
     /// How long delivered events are kept; also the duplicate-detection window.
@@ -171,6 +150,19 @@ public struct SpoolPlan: Sendable, Hashable {
     public internal(set) var maxQueue = 10_000
     /// The largest the spool file may grow, in bytes (`nil`: no cap but the disk).
     public internal(set) var maxSize: Int64?
+    /// How long a claim holds its deliveries unless renewed; an attempt whose outcome was never recorded (a crash,
+    /// a stuck sink) is tried again after it.
+    public internal(set) var lease: Duration = .seconds(30)
+
+    /// The default spool: SQLite at `./data/spool.db`.
+    public init() {}
+
+    /// An SQLite spool at `path` with default settings (the `--spool` option of the inspection commands).
+    public static func sqlite(path: String) -> SpoolPlan {
+        var plan = SpoolPlan()
+        plan.path = path
+        return plan
+    }
 }
 
 /// What happens to an authentic event that matches no route.

@@ -1,5 +1,6 @@
 import EngageEvents
 import RelayConfig
+import RelayCore
 
 extension RelayPlan {
     /// A human-readable table of the plan (listener, verification, sinks, routes) with no secret values.

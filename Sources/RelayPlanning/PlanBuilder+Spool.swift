@@ -1,0 +1,65 @@
+import Foundation
+import RelayConfig
+import RelayCore
+
+extension PlanBuilder {
+    mutating func buildSpool(_ directive: Directive) {
+        buildBlock(directive, scope: .spool, usage: "spool { path /var/lib/engage-relay/spool.db }")
+    }
+
+    mutating func buildSpoolPath(_ entry: Directive) {
+        guard let value = singleValue(entry, usage: "path /var/lib/engage-relay/spool.db") else { return }
+        plan.spool.path = value.text
+    }
+
+    mutating func buildSpoolRetention(_ entry: Directive) {
+        guard let value = singleValue(entry, usage: "retention 7d") else { return }
+        guard let duration = ConfigValue.duration(value.text), duration >= .seconds(3600) else {
+            error("`\(value.text)` is not a retention of at least 1h", at: value.range, suggestion: "the default is 7d")
+            return
+        }
+        plan.spool.retention = duration
+        if duration < .seconds(2 * 86_400) {
+            warning(
+                "retention \(duration.configText) is shorter than 2d: Svix retries a message for about 28 hours,"
+                    + " so a late retry of a pruned message would be delivered again", at: value.range,
+                suggestion: "keep the default 7d")
+        }
+    }
+
+    mutating func buildSpoolCommit(_ entry: Directive) {
+        guard let value = singleValue(entry, usage: "commit grouped") else { return }
+        guard ["grouped", "per-request"].contains(value.text) else {
+            error("`\(value.text)` is not a commit mode", at: value.range, suggestion: "use grouped or per-request")
+            return
+        }
+        plan.spool.commit = value.text
+    }
+
+    mutating func buildSpoolLease(_ entry: Directive) {
+        guard let value = singleValue(entry, usage: "lease 30s") else { return }
+        guard let duration = ConfigValue.duration(value.text), duration >= .seconds(1), duration <= .seconds(3600) else {
+            error("`\(value.text)` is not a lease between 1s and 1h", at: value.range, suggestion: "the default is 30s")
+            return
+        }
+        plan.spool.lease = duration
+    }
+
+    mutating func buildSpoolMaxSize(_ entry: Directive) {
+        guard let value = singleValue(entry, usage: "max-size 10GiB") else { return }
+        guard let size = ConfigValue.byteSize(value.text), size >= 64 * 1024 else {
+            error("`\(value.text)` is not a spool size of at least 64KiB", at: value.range)
+            return
+        }
+        plan.spool.maxSize = size
+    }
+
+    mutating func buildSpoolMaxQueue(_ entry: Directive) {
+        guard let value = singleValue(entry, usage: "max-queue 10000") else { return }
+        guard let count = ConfigValue.integer(value.text), (1...1_000_000).contains(count) else {
+            error("`\(value.text)` is not a queue size between 1 and 1000000", at: value.range)
+            return
+        }
+        plan.spool.maxQueue = count
+    }
+}

@@ -1,0 +1,148 @@
+import EngageEvents
+import Foundation
+import RelayConfig
+import RelayCore
+import WebhookVerification
+
+/// Walks a parsed config once, filling a ``RelayPlan`` and collecting every problem on the way.
+struct PlanBuilder {
+    let document: ConfigDocument
+    let registry: SinkRegistry
+    let environment: [String: String]
+    var plan: RelayPlan
+    var diagnostics: [Diagnostic] = []
+    /// The `tls` block's files as read so far.
+    var tlsFiles: (cert: String?, key: String?) = (nil, nil)
+
+    init(document: ConfigDocument, registry: SinkRegistry, environment: [String: String]) {
+        self.document = document
+        self.registry = registry
+        self.environment = environment
+        self.plan = RelayPlan(source: document.source)
+    }
+
+    /// Builds the whole plan: every top-level directive through its key's builder, then the routes (which need
+    /// every sink declared first).
+    mutating func build() {
+        var routes: [Directive] = []
+        buildEntries(document.directives, scope: .top) { directive in
+            guard directive.name.text == "route" else { return false }
+            routes.append(directive)
+            return true
+        }
+        if !document.directives.contains(where: { $0.name.text == "verify" }) {
+            error(
+                "no `verify` block: every delivery must be signature-checked", at: .fileStart,
+                suggestion: "add `verify { secret env:ENGAGE_SIGNING_SECRET }`")
+        }
+        buildRoutes(routes)
+    }
+
+    /// Runs each directive through the builder of its key in `scope`: unknown keys get a did-you-mean, keys that
+    /// may appear once are checked for repeats; `deferring` may keep a directive for later (routes).
+    mutating func buildEntries(
+        _ directives: [Directive], scope: ConfigScope, deferring: (Directive) -> Bool = { _ in false }
+    ) {
+        var seen: [String: SourceRange] = [:]
+        for directive in directives {
+            let name = directive.name.text
+            guard let key = RelayKeys.key(name, in: scope) else {
+                unknownKey(directive.name, context: scope.context, known: RelayKeys.names(in: scope))
+                continue
+            }
+            if !key.isRepeatable {
+                if let previous = seen[name] {
+                    error(
+                        "`\(name)` is set more than once\(scope == .top ? "" : " in `\(scope.rawValue)`")",
+                        at: directive.name.range, suggestion: "keep the one at line \(previous.start.line)")
+                    continue
+                }
+                seen[name] = directive.name.range
+            }
+            if deferring(directive) { continue }
+            key.build(&self, directive)
+        }
+    }
+
+    /// The entries of a `NAME { ... }` block of the relay's own, each through its key's builder.
+    mutating func buildBlock(_ directive: Directive, scope: ConfigScope, usage: String) {
+        noArguments(directive)
+        guard let block = requireBlock(directive, usage: usage) else { return }
+        buildEntries(block.directives, scope: scope)
+    }
+
+    // MARK: helpers
+
+    var errorCount: Int { diagnostics.count { $0.severity == .error } }
+
+    mutating func error(_ message: String, at range: SourceRange, suggestion: String? = nil) {
+        diagnostics.append(.error(message, at: range, suggestion: suggestion))
+    }
+
+    mutating func warning(_ message: String, at range: SourceRange, suggestion: String? = nil) {
+        diagnostics.append(.warning(message, at: range, suggestion: suggestion))
+    }
+
+    mutating func unknownKey(_ name: Token, context: String, known: [String]) {
+        error(
+            "unknown key `\(name.text)` \(context)", at: name.range,
+            suggestion: closestMatch(to: name.text, among: known).map { "did you mean `\($0)`?" }
+                ?? "known keys: \(known.joined(separator: ", "))")
+    }
+
+    mutating func singleValue(_ directive: Directive, usage: String) -> Token? {
+        if directive.block != nil {
+            error("`\(directive.name.text)` takes no block", at: directive.name.range, suggestion: "write `\(usage)`")
+            return nil
+        }
+        guard directive.arguments.count == 1, directive.arguments[0].isValue else {
+            error(
+                "`\(directive.name.text)` takes one value", at: directive.arguments.isEmpty ? directive.name.range : directive.range,
+                suggestion: "write `\(usage)`")
+            return nil
+        }
+        return directive.arguments[0]
+    }
+
+    mutating func noArguments(_ directive: Directive) {
+        if let first = directive.arguments.first {
+            error("`\(directive.name.text)` takes no value before its block", at: first.range)
+        }
+    }
+
+    mutating func requireBlock(_ directive: Directive, usage: String) -> Block? {
+        guard let block = directive.block else {
+            error("`\(directive.name.text)` needs a `{ ... }` block", at: directive.range, suggestion: "write `\(usage)`")
+            return nil
+        }
+        return block
+    }
+
+    mutating func resolve(_ source: SecretSource, key: String, at range: SourceRange) -> String? {
+        do {
+            return try source.resolve(environment: environment)
+        } catch {
+            let hint: String? =
+                switch source {
+                case .environment(let name): "set \(name) in the environment, or use file:PATH"
+                case .file: "check the path and its permissions"
+                case .literal: nil
+                }
+            self.error("cannot read `\(key)` from \(source): \(error.message)", at: range, suggestion: hint)
+            return nil
+        }
+    }
+}
+
+extension Token {
+    /// A word or a quoted string (not punctuation).
+    var isValue: Bool { kind == .word || kind == .string }
+}
+
+extension SourceRange {
+    /// An empty range at the very start of a file.
+    static let fileStart = SourceRange(at: SourceLocation(line: 1, column: 1, offset: 0))
+
+    /// Whether `other` lies inside this range.
+    func contains(_ other: SourceRange) -> Bool { start <= other.start && other.end <= end }
+}
