@@ -13,7 +13,9 @@ public struct EngageRelayCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "engage-relay",
         abstract: "Receive Voyado Engage webhooks, verify them, and route every event to the sinks a config declares.",
-        subcommands: [Serve.self, Check.self, Send.self, Events.self, Replay.self, DeadLetters.self, Sinks.self]
+        subcommands: [
+            Serve.self, Check.self, Send.self, Events.self, Replay.self, DeadLetters.self, Sinks.self, Keys.self,
+        ]
     )
 
     /// The sink kinds the running binary knows.

@@ -99,7 +99,8 @@ public enum RelayKeys {
                 if changed { new.tls = running.tls }
                 return changed
             },
-            doc: "serve HTTPS on `listen` with these PEM files; see below"
+            doc: "serve HTTPS on `listen` with these PEM files; a reload re-reads the files, switching TLS on or off "
+                + "needs a restart"
         ) { $0.buildTLS($1) },
         RelayKey(
             "metrics-listen", .top, value: "`HOST:PORT`", default: "none", reload: .restart(\.metricsListen),
@@ -262,7 +263,8 @@ extension RelayKeys {
                     case .needsRestart: "needs a restart"
                     case .byKeys: "see its keys"
                     }
-                let fallback = key.defaultValue.map { $0.contains("`") || $0.contains(" ") ? $0 : "`\($0)`" } ?? ""
+                let fallback =
+                    key.defaultValue.map { ["none", "required"].contains($0) || $0.contains(" ") ? $0 : "`\($0)`" } ?? ""
                 let repeatable = key.isRepeatable ? " (repeatable)" : ""
                 lines.append("| `\(key.name)` | \(key.value)\(repeatable) | \(fallback) | \(reload) | \(key.doc) |")
             }

@@ -3,17 +3,25 @@ import Foundation
 import Testing
 
 @Suite struct DocsAndExamplesTests {
-    @Test func theSinkTablesInDocsConfigMatchTheOptionDeclarations() throws {
+    /// The text of docs/config.md between the markers of one generated section.
+    func generatedSection(_ command: String) throws -> String {
         let doc = try String(
             contentsOf: Fixtures.repository.appendingPathComponent("docs/config.md"), encoding: .utf8)
-        let begin = "<!-- BEGIN GENERATED: engage-relay sinks --markdown -->\n"
-        let end = "<!-- END GENERATED -->"
-        let start = try #require(doc.range(of: begin))
-        let stop = try #require(doc.range(of: end))
-        let generated = String(doc[start.upperBound..<stop.lowerBound])
+        let start = try #require(doc.range(of: "<!-- BEGIN GENERATED: \(command) -->\n"))
+        let stop = try #require(doc.range(of: "<!-- END GENERATED -->", range: start.upperBound..<doc.endIndex))
+        return String(doc[start.upperBound..<stop.lowerBound])
+    }
+
+    @Test func theSinkTablesInDocsConfigMatchTheOptionDeclarations() throws {
         #expect(
-            generated == SinkRegistry.builtIn.markdownReference + "\n",
+            try generatedSection("engage-relay sinks --markdown") == SinkRegistry.builtIn.markdownReference + "\n",
             "docs/config.md is stale: regenerate with `engage-relay sinks --markdown`")
+    }
+
+    @Test func theKeyTablesInDocsConfigMatchTheKeyTable() throws {
+        #expect(
+            try generatedSection("engage-relay keys --markdown") == RelayKeys.markdownReference,
+            "docs/config.md is stale: regenerate with `engage-relay keys --markdown`")
     }
 
     @Test(arguments: try FileManager.default.contentsOfDirectory(atPath: Fixtures.repository.appendingPathComponent("examples").path)
