@@ -41,6 +41,7 @@ let package = Package(
         .target(
             name: "WebhookVerification",
             dependencies: [
+                "EngageEvents",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
@@ -198,7 +199,7 @@ let package = Package(
         .testTarget(name: "EngageEventsTests", dependencies: ["EngageEvents"], swiftSettings: strict),
         .testTarget(
             name: "WebhookVerificationTests",
-            dependencies: ["WebhookVerification"],
+            dependencies: ["WebhookVerification", "EngageEvents"],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),

@@ -25,7 +25,7 @@ public final class RelayRuntime: Sendable {
     let logger: Logger
     let registry: SinkRegistry
     let environment: [String: String]
-    let clock: WebhookClock
+    let clock: RelayClock
     /// The Prometheus registry behind `/metrics`.
     public let metricsRegistry = PrometheusCollectorRegistry()
     /// The receiver's metrics.
@@ -48,7 +48,7 @@ public final class RelayRuntime: Sendable {
     /// A reload re-reads `plan.source.path` with `registry` and `environment`.
     public init(
         plan: RelayPlan, logger: Logger, registry: SinkRegistry = .builtIn, spools: SpoolRegistry = .builtIn,
-        environment: [String: String] = ProcessInfo.processInfo.environment, clock: WebhookClock = .system
+        environment: [String: String] = ProcessInfo.processInfo.environment, clock: RelayClock = .system
     ) async throws {
         self.logger = logger
         self.registry = registry
@@ -65,18 +65,18 @@ public final class RelayRuntime: Sendable {
         let spool = try await spools.open(plan.spool, logger: logger)
         let sinks: SinkSet
         do {
-            sinks = try await SinkSet.build(plan.sinks, logger: logger, metrics: metrics.factory)
+            sinks = try await SinkSet.build(plan.sinks, logger: logger, metrics: metrics.factory, clock: clock)
         } catch {
             try? await spool.close()
             throw error
         }
         self.spool = spool
-        let settings = LiveIngestSettings(IngestSettings(plan: plan, verifier: plan.verification.makeVerifier(clock: clock)))
+        let settings = LiveIngestSettings(IngestSettings(plan: plan, clock: clock))
         self.settings = settings
         self.dispatcher = Dispatcher(
             spool: spool, sinks: sinks, policies: Dictionary(uniqueKeysWithValues: plan.sinks.map { ($0.name, $0.delivery) }),
             decoder: { settings.current.decoder }, logger: logger, metrics: metrics,
-            lease: LeaseTerms(owner: LeaseTerms.instanceID(), duration: plan.spool.lease))
+            lease: LeaseTerms(owner: LeaseTerms.instanceID(), duration: plan.spool.lease), clock: clock)
         await deadLetterOrphans(keeping: Set(plan.sinks.map(\.name)))
     }
 
@@ -145,7 +145,7 @@ public final class RelayRuntime: Sendable {
 
     /// The Prometheus text exposition, with the spool gauges read just now.
     func metricsText() async -> [UInt8] {
-        if let rows = try? await spool.depth() { metrics.spool(depth: rows, now: Date()) }
+        if let rows = try? await spool.depth() { metrics.spool(depth: rows, now: clock.now()) }
         var buffer: [UInt8] = []
         buffer.reserveCapacity(16 * 1024)
         metricsRegistry.emit(into: &buffer)
@@ -162,7 +162,7 @@ public final class RelayRuntime: Sendable {
             for sink in orphans.sorted() {
                 let reason =
                     "sink `\(sink)` is not in the config (removed); retry with `dead-letters retry --sink \(sink)` once it is back"
-                let total = try await spool.deadLetter(sink: sink, reason: reason, now: Date())
+                let total = try await spool.deadLetter(sink: sink, reason: reason, now: clock.now())
                 for _ in 0..<total { metrics.delivery(sink: sink, outcome: .deadLettered) }
                 if total > 0 {
                     logger.warning(
@@ -238,7 +238,7 @@ public final class RelayRuntime: Sendable {
         let toBuild = new.sinks.filter { !unchanged.contains($0.name) }
         let built: SinkSet
         do {
-            built = try await SinkSet.build(toBuild, logger: logger, metrics: metrics.factory)
+            built = try await SinkSet.build(toBuild, logger: logger, metrics: metrics.factory, clock: clock)
         } catch {
             logger.error("config reload failed: a sink cannot start; the running config stays", metadata: [
                 "relay.error": .string("\(error)"),
@@ -254,7 +254,7 @@ public final class RelayRuntime: Sendable {
                 return false
             }
         }
-        settings.replace(with: IngestSettings(plan: new, verifier: new.verification.makeVerifier(clock: clock)))
+        settings.replace(with: IngestSettings(plan: new, clock: clock))
         let retiring = old.sinks.map(\.name).filter { !unchanged.contains($0) }
         let retired = await dispatcher.retire(retiring)
         await SinkSet(sinks: retired).close(logger: logger)
@@ -290,7 +290,7 @@ struct SpoolMaintenance: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 let retention = runtime.plan.spool.retention
-                let pruned = try await runtime.spool.prune(receivedBefore: Date().addingTimeInterval(-retention.seconds))
+                let pruned = try await runtime.spool.prune(receivedBefore: runtime.clock.now().addingTimeInterval(-retention.seconds))
                 if pruned > 0 { logger.info("pruned delivered events past retention", metadata: ["relay.count": "\(pruned)"]) }
             } catch {
                 logger.error("spool prune failed", metadata: ["relay.error": .string(error.description)])

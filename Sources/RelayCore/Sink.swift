@@ -88,23 +88,6 @@ public struct SinkContext: Sendable {
     }
 }
 
-/// A source of the current time, injectable so that time-dependent behaviour can be tested.
-public struct RelayClock: Sendable {
-    private let read: @Sendable () -> Date
-
-    /// Creates a clock that asks `now` for the current time.
-    public init(_ now: @escaping @Sendable () -> Date) { self.read = now }
-
-    /// The wall clock of this machine.
-    public static var system: RelayClock { RelayClock { Date() } }
-
-    /// A clock that always reads `date`.
-    public static func fixed(_ date: Date) -> RelayClock { RelayClock { date } }
-
-    /// The current time.
-    public func now() -> Date { read() }
-}
-
 /// A sink could not be built or used; the message says what to do.
 public struct SinkError: Error, Sendable, CustomStringConvertible {
     /// What went wrong and how to fix it.

@@ -1,3 +1,4 @@
+import EngageEvents
 import RelayConfig
 import RelayCore
 import WebhookVerification
@@ -129,7 +130,7 @@ public struct VerificationPlan: Sendable {
     public var decoder: EventDecoder { EventDecoder(decryptor: decryption.map { PayloadKey(decryptor: $0.decryptor) }) }
 
     /// A verifier for these settings.
-    public func makeVerifier(clock: WebhookClock = .system) -> SignatureVerifier {
+    public func makeVerifier(clock: RelayClock = .system) -> SignatureVerifier {
         SignatureVerifier(
             secrets: secrets.map(\.secret), publicKeys: publicKeys.map(\.key),
             toleranceSeconds: tolerance.components.seconds, clock: clock)

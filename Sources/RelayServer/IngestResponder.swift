@@ -38,11 +38,11 @@ public struct IngestResponder: HTTPResponder {
 
     /// Creates a responder for a validated plan and an intake (settings fixed).
     public init(
-        plan: RelayPlan, verifier: SignatureVerifier, intake: any EventIntake, drain: DrainState = DrainState(),
+        plan: RelayPlan, clock: RelayClock = .system, intake: any EventIntake, drain: DrainState = DrainState(),
         logger: Logger
     ) {
         self.init(
-            settings: LiveIngestSettings(IngestSettings(plan: plan, verifier: verifier)), intake: intake, drain: drain,
+            settings: LiveIngestSettings(IngestSettings(plan: plan, clock: clock)), intake: intake, drain: drain,
             logger: logger)
     }
 
@@ -124,7 +124,7 @@ public struct IngestResponder: HTTPResponder {
         } catch {
             throw Refusal.verification(error)
         }
-        let receivedAt = Date()
+        let receivedAt = settings.clock.now()
         let event: EngageEvent
         do {
             event = try settings.decoder.decode(delivery.body, messageId: delivery.messageId, receivedAt: receivedAt)

@@ -1,3 +1,4 @@
+import EngageEvents
 import HTTPTypes
 import RelayCore
 import RelayPlanning
@@ -10,6 +11,8 @@ import WebhookVerification
 public struct IngestSettings: Sendable {
     /// The plan these settings come from.
     public let plan: RelayPlan
+    /// The clock receipts are stamped with (the verifier reads the same one).
+    public let clock: RelayClock
     let path: String
     let maxBody: Int
     let verifier: SignatureVerifier
@@ -21,9 +24,11 @@ public struct IngestSettings: Sendable {
     let headerTokens: [(name: HTTPField.Name, token: HeaderToken)]
     let rateLimiter: RateLimiter?
 
-    /// The settings of a validated plan, verifying with `verifier`.
-    public init(plan: RelayPlan, verifier: SignatureVerifier) {
+    /// The settings of a validated plan, reading the time from `clock`.
+    public init(plan: RelayPlan, clock: RelayClock = .system) {
         self.plan = plan
+        self.clock = clock
+        let verifier = plan.verification.makeVerifier(clock: clock)
         self.path = plan.path
         self.maxBody = Int(plan.maxBody)
         self.verifier = verifier

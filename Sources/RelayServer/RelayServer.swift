@@ -1,3 +1,4 @@
+import EngageEvents
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
@@ -44,11 +45,11 @@ public enum RelayServer {
 
     /// Builds the application for a plan with fixed settings.
     public static func application(
-        plan: RelayPlan, verifier: SignatureVerifier, intake: any EventIntake, drain: DrainState = DrainState(),
+        plan: RelayPlan, clock: RelayClock = .system, intake: any EventIntake, drain: DrainState = DrainState(),
         logger: Logger, onListening: @escaping @Sendable (ListenAddress) async -> Void = { _ in }
     ) throws -> Application<IngestResponder> {
         try application(
-            plan: plan, settings: LiveIngestSettings(IngestSettings(plan: plan, verifier: verifier)), intake: intake,
+            plan: plan, settings: LiveIngestSettings(IngestSettings(plan: plan, clock: clock)), intake: intake,
             drain: drain, logger: logger, onListening: onListening)
     }
 

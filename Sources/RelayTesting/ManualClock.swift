@@ -1,5 +1,5 @@
+import EngageEvents
 import Foundation
-import RelayCore
 import Synchronization
 
 /// A clock that moves only when a test says so, for engine tests that must not wait for real time (backoff, lease

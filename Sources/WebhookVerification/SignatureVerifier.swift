@@ -1,3 +1,4 @@
+import EngageEvents
 import Crypto
 import Foundation
 
@@ -17,7 +18,7 @@ public struct SignatureVerifier: Sendable {
     private let secrets: [WebhookSecret]
     private let publicKeys: [WebhookPublicKey]
     private let toleranceSeconds: Int64
-    private let clock: WebhookClock
+    private let clock: RelayClock
 
     /// Creates a verifier accepting `v1` signatures under any of `secrets` and `v1a` signatures under any of
     /// `publicKeys`.
@@ -28,7 +29,7 @@ public struct SignatureVerifier: Sendable {
         secrets: [WebhookSecret],
         publicKeys: [WebhookPublicKey] = [],
         toleranceSeconds: Int64 = SignatureVerifier.defaultTolerance,
-        clock: WebhookClock = .system
+        clock: RelayClock = .system
     ) {
         precondition(toleranceSeconds >= 0, "toleranceSeconds must not be negative")
         self.secrets = secrets
@@ -106,7 +107,7 @@ public struct SignatureVerifier: Sendable {
     }
 
     private func checkTolerance(_ timestamp: Int64) throws(VerificationError) {
-        let now = clock.now()
+        let now = clock.unixSeconds()
         let (age, overflow) = now.subtractingReportingOverflow(timestamp)
         // An overflowing difference is larger than any Int64 tolerance.
         guard overflow || age.magnitude > toleranceSeconds.magnitude else { return }

@@ -1,3 +1,4 @@
+import EngageEvents
 import AsyncHTTPClient
 import EngageRelay
 import Foundation
@@ -164,7 +165,7 @@ struct RunningRelay {
     /// Writes `config` into a fresh folder (paths in it are relative to that folder), runs a receiver and calls `body`.
     static func with(
         config: String, environment: [String: String] = ["ENGAGE_SIGNING_SECRET": testSecret],
-        registry: SinkRegistry = .builtIn, clock: WebhookClock = .system, _ body: (RunningRelay) async throws -> Void
+        registry: SinkRegistry = .builtIn, clock: RelayClock = .system, _ body: (RunningRelay) async throws -> Void
     ) async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("relay-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

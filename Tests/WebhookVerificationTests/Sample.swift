@@ -1,3 +1,4 @@
+import EngageEvents
 import WebhookVerification
 
 /// A delivery signed in the tests themselves, for cases the vectors do not cover.

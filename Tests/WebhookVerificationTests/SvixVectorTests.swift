@@ -1,3 +1,4 @@
+import EngageEvents
 // The fixture Fixtures/svix-signatures.json is copied from the project's shared Svix vectors
 // (shared/vectors/svix-signatures.json), which come from the official Svix libraries' test suites.
 

@@ -43,7 +43,7 @@ struct DiscardingIntake: EventIntake {
                 path: config, registry: .builtIn, environment: ProcessInfo.processInfo.environment)
             guard let plan = loaded.plan else { throw ValidationError("invalid config \(config)") }
             let app = try RelayServer.application(
-                plan: plan, verifier: plan.verification.makeVerifier(), intake: DiscardingIntake(), logger: logger)
+                plan: plan, intake: DiscardingIntake(), logger: logger)
             try await app.runService()
         default:
             throw ValidationError("mode is bare or verify")
