@@ -40,6 +40,7 @@ let package = Package(
         .target(
             name: "WebhookVerification",
             dependencies: [
+                "RelayConfig",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
@@ -102,7 +103,7 @@ let package = Package(
         .target(
             name: "RelaySyslogSink",
             dependencies: [
-                "RelayCore", "EngageEvents",
+                "RelayCore", "RelayConfig", "EngageEvents",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -214,6 +214,8 @@ import Testing
         (["address": "udp://127.0.0.1"], "has no port"),
         (["address": "tcp://127.0.0.1:99999"], "no valid port"),
         (["address": "udp://:514"], "no valid host"),
+        (["address": "udp://010.0.0.1:514"], "no valid host"),
+        (["address": "tcp://[::ffff:10.0.0.01]:514"], "no valid host"),
         (["address": "udp://[::1:514"], "unclosed IPv6 bracket"),
         (["address": "unix://dev/log"], "absolute socket path"),
         (["address": "udp://127.0.0.1:514", "app-name": "engage relay"], "app-name `engage relay`"),
