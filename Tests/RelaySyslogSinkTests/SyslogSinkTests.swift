@@ -149,7 +149,7 @@ import Testing
     func truncationNeverSplitsACharacter(limit: Int) {
         let formatter = SyslogFormatter(
             format: .rfc3164, priority: 14, hostname: "h", appName: "a", processID: "1",
-            template: try! SyslogTemplate(parsing: String(repeating: "å€😀", count: 200)))
+            template: try! EventTemplate(parsing: String(repeating: "å€😀", count: 200)))
         let message = formatter.message(for: SyslogSinkTests.event(), limit: limit)
         #expect(message.count <= limit)
         #expect(message.count > limit - 4)
@@ -242,7 +242,7 @@ import Testing
     }
 
     @Test func templatesKeepBracesThatAreNotPlaceholders() throws {
-        let template = try SyslogTemplate(parsing: #"{"t":"{type}"} {} { id } {tenant}"#)
+        let template = try EventTemplate(parsing: #"{"t":"{type}"} {} { id } {tenant}"#)
         #expect(template.render(SyslogSinkTests.event(tenant: nil)) == #"{"t":"contact.created"} {} { id } "#)
     }
 

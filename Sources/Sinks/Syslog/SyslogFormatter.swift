@@ -1,5 +1,6 @@
 import EngageEvents
 import Foundation
+import RelayCore
 
 /// Turns an event into one syslog message (RFC 5424 or RFC 3164), truncated to a transport's limit.
 ///
@@ -40,7 +41,7 @@ struct SyslogFormatter: Sendable {
     let appName: String
     let processID: String
     /// The message text; `nil` for the payload as compact JSON.
-    let template: SyslogTemplate?
+    let template: EventTemplate?
 
     /// The message for `event`, at most `limit` bytes.
     func message(for event: EngageEvent, limit: Int) -> [UInt8] {
