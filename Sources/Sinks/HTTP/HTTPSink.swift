@@ -128,7 +128,7 @@ public final class HTTPSink: Sink {
         let started = ContinuousClock.now
         let response: HTTPClientResponse
         do {
-            response = try await client.execute(request, timeout: timeout.timeAmount, logger: logger)
+            response = try await client.execute(request, timeout: TimeAmount(timeout), logger: logger)
         } catch {
             if Task.isCancelled { throw CancellationError() }
             let reason = Self.describe(error, timeout: timeout)
