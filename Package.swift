@@ -41,7 +41,7 @@ let package = Package(
         .target(
             name: "WebhookVerification",
             dependencies: [
-                "EngageEvents",
+                "EngageEvents", "RelayConfig",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
@@ -109,7 +109,7 @@ let package = Package(
         .target(
             name: "RelaySyslogSink",
             dependencies: [
-                "RelayCore", "EngageEvents",
+                "RelayCore", "RelayConfig", "EngageEvents",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -1,3 +1,4 @@
+import EngageEvents
 import Foundation
 import Logging
 import Synchronization
@@ -97,19 +98,6 @@ public struct RelayLogHandler: LogHandler {
 
     /// A JSON string literal (RFC 8259 escaping).
     static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let c where c.value < 0x20:
-                out += "\\u" + String(repeating: "0", count: 4 - String(c.value, radix: 16).count) + String(c.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        JSONValue.stringLiteral(text)
     }
 }

@@ -58,9 +58,10 @@ public enum ConfigValue {
         }
     }
 
-    /// `HOST:PORT` with an IPv4 address or host name, `[IPv6]:PORT`, or `:PORT` for all IPv4 interfaces.
+    /// `HOST:PORT` with an IPv4 address or host name, `[IPv6]:PORT` (optionally `[IPv6%ZONE]:PORT`), or `:PORT` for
+    /// all IPv4 interfaces.
     ///
-    /// The returned host has no brackets; a dotted-decimal host must be a valid IPv4 address; port is 0...65535.
+    /// The host is read by ``host(_:)`` and returned without brackets; the port is 0...65535.
     public static func socketAddress(_ text: String) -> (host: String, port: Int)? {
         guard let colon = text.lastIndex(of: ":") else {
             return nil
@@ -75,17 +76,27 @@ public enum ConfigValue {
         if hostPart.isEmpty {
             return ("0.0.0.0", port)
         }
-        if hostPart.hasPrefix("[") {
-            guard hostPart.hasSuffix("]"), hostPart.count > 2 else {
+        return host(hostPart).map { ($0, port) }
+    }
+
+    /// The host of a `HOST:PORT` as written: `[IPv6]` (optionally `[IPv6%ZONE]`), an IPv4 address, or a host name;
+    /// returns the host without brackets.
+    ///
+    /// Addresses are read by ``IPAddress`` (so `010.0.0.1` is refused, not taken as octal); a host of digits and dots
+    /// must be an IPv4 address, and brackets must hold an IPv6 address.
+    public static func host(_ text: some StringProtocol) -> String? {
+        let text = Substring(text)
+        if text.hasPrefix("[") {
+            guard text.hasSuffix("]"), text.count > 2 else {
                 return nil
             }
-            let host = hostPart.dropFirst().dropLast()
-            return isIPv6(host) ? (String(host), port) : nil
+            let host = text.dropFirst().dropLast()
+            return isBracketedHost(host) ? String(host) : nil
         }
-        if hostPart.utf8.allSatisfy({ isDigit($0) || $0 == UInt8(ascii: ".") }) {
-            return isIPv4(hostPart) ? (String(hostPart), port) : nil
+        if text.utf8.allSatisfy({ isDigit($0) || $0 == UInt8(ascii: ".") }) {
+            return IPAddress(String(text)) != nil ? String(text) : nil
         }
-        return isHostName(hostPart) ? (String(hostPart), port) : nil
+        return isHostName(text) ? String(text) : nil
     }
 
     /// Splits `123unit` into its non-negative number and unit; nil without leading digits or on overflow.
@@ -101,46 +112,20 @@ public enum ConfigValue {
         (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
     }
 
-    private static func isIPv4(_ text: Substring) -> Bool {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4
-            && parts.allSatisfy { part in
-                !part.isEmpty && part.count <= 3 && (Int(part) ?? 256) <= 255
-            }
-    }
-
-    /// A loose IPv6 check: hex groups and colons, at most one `::`, an optional embedded IPv4 tail and `%zone`.
-    private static func isIPv6(_ text: Substring) -> Bool {
+    /// What may stand in brackets: an IPv6 address written with colons, optionally followed by `%` and a zone (an
+    /// interface name or index, which is part of a socket address rather than of the address).
+    private static func isBracketedHost(_ text: Substring) -> Bool {
         var address = text
-        if let percent = address.firstIndex(of: "%") {
-            guard address.index(after: percent) < address.endIndex else {
+        if let percent = text.firstIndex(of: "%") {
+            guard text.index(after: percent) < text.endIndex else {
                 return false
             }
-            address = address[..<percent]
+            address = text[..<percent]
         }
-        guard address.contains(":"), address.ranges(of: "::").count <= 1 else {
+        guard let (_, isIPv4Text) = IPAddress.parse(Array(address.utf8)[...]) else {
             return false
         }
-        let groups = address.split(separator: ":", omittingEmptySubsequences: true)
-        let hasShorthand = address.contains("::")
-        var groupCount = 0
-        for (position, group) in groups.enumerated() {
-            if position == groups.count - 1, group.contains(".") {
-                guard isIPv4(group) else {
-                    return false
-                }
-                groupCount += 2
-            } else {
-                guard group.count <= 4, group.allSatisfy(\.isHexDigit) else {
-                    return false
-                }
-                groupCount += 1
-            }
-        }
-        if address.hasPrefix(":") && !address.hasPrefix("::") || address.hasSuffix(":") && !address.hasSuffix("::") {
-            return false
-        }
-        return hasShorthand ? groupCount < 8 : groupCount == 8
+        return !isIPv4Text
     }
 
     /// Letters, digits, `-` and `_` in dot-separated labels that neither start nor end with `-`.

@@ -1,6 +1,7 @@
 import EngageEvents
 
-/// A `{name}` placeholder in a sink option (a header value, a command word, a template), filled in from each event.
+/// A `{name}` placeholder in a sink option (a header value, a command word, a template), filled in from each event;
+/// ``EventTemplate`` reads and renders them.
 public enum EventPlaceholder: String, CaseIterable, Sendable {
     /// The event type, `{type}`.
     case type
@@ -12,7 +13,14 @@ public enum EventPlaceholder: String, CaseIterable, Sendable {
     case contactId
 
     /// The placeholders as written, for error messages: `{type}, {tenant}, {id} or {contactId}`.
-    public static let spelledOut = "{type}, {tenant}, {id} or {contactId}"
+    public static let spelledOut = written(allCases)
+
+    /// Some placeholders as written, for error messages: `{type}, {tenant} or {id}`.
+    public static func written(_ placeholders: [EventPlaceholder]) -> String {
+        let names = placeholders.map { "{\($0.rawValue)}" }
+        guard let last = names.last else { return "" }
+        return names.dropLast().joined(separator: ", ") + (names.count > 1 ? " or " : "") + last
+    }
 
     /// The text this placeholder stands for in `event`.
     public func value(in event: EngageEvent) -> String {

@@ -314,36 +314,21 @@ public struct FilterParser {
         case "id": return .id
         default: break
         }
-        if name == "payload" { return .payload([]) }
-        guard name.hasPrefix("payload.") || name.hasPrefix("payload[") else {
+        guard name == "payload" || name.hasPrefix("payload.") || name.hasPrefix("payload[") else {
             error(
                 "unknown field `\(name)`", at: range,
                 suggestion: closestMatch(to: name, among: Self.fields).map { "did you mean `\($0)`?" }
                     ?? "filters look at type, tenant, id or payload.PATH")
             return nil
         }
-        var steps: [FilterField.PathStep] = []
-        var rest = name.dropFirst("payload".count)
-        while !rest.isEmpty {
-            if rest.hasPrefix(".") {
-                rest = rest.dropFirst()
-                let key = rest.prefix { $0 != "." && $0 != "[" }
-                guard !key.isEmpty else {
-                    error("empty key in path `\(name)`", at: range, suggestion: "write payload.key.subkey")
-                    return nil
-                }
-                steps.append(.key(String(key)))
-                rest = rest.dropFirst(key.count)
-            } else if rest.hasPrefix("[") {
-                let digits = rest.dropFirst().prefix { $0.isNumber }
-                steps.append(.index(Int(digits) ?? 0))
-                rest = rest.dropFirst(digits.count + 2)
-            } else {
-                error("malformed path `\(name)`", at: range)
-                return nil
-            }
+        do throws(PayloadPath.SyntaxError) {
+            return .payload(try PayloadPath(validating: name))
+        } catch .emptyKey {
+            self.error("empty key in path `\(name)`", at: range, suggestion: "write payload.key.subkey")
+        } catch {
+            self.error("malformed path `\(name)`", at: range)
         }
-        return .payload(steps)
+        return nil
     }
 
     private mutating func error(_ message: String, at range: SourceRange, suggestion: String? = nil) {

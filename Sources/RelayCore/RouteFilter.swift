@@ -53,15 +53,7 @@ public enum FilterField: Sendable, Hashable, CustomStringConvertible {
     /// The event id.
     case id
     /// A path into the payload; keys match case-insensitively. An empty path is the payload itself.
-    case payload([PathStep])
-
-    /// One step of a payload path.
-    public enum PathStep: Sendable, Hashable {
-        /// An object key.
-        case key(String)
-        /// An array index.
-        case index(Int)
-    }
+    case payload(PayloadPath)
 
     /// Runs `body` on the field's value, or returns `nil` when the field is missing.
     func withValue<T>(in event: EngageEvent, _ body: (FieldValue) -> T) -> T? {
@@ -69,19 +61,7 @@ public enum FilterField: Sendable, Hashable, CustomStringConvertible {
         case .type: return body(.string(event.type.rawValue))
         case .id: return body(.string(event.id))
         case .tenant: return event.tenant.map { body(.string($0)) }
-        case .payload(let steps):
-            var current = event.payload
-            for step in steps {
-                switch step {
-                case .key(let key):
-                    guard let next = current[key] else { return nil }
-                    current = next
-                case .index(let index):
-                    guard case .array(let elements) = current, elements.indices.contains(index) else { return nil }
-                    current = elements[index]
-                }
-            }
-            return body(.json(current))
+        case .payload(let path): return path.value(in: event.payload).map { body(.json($0)) }
         }
     }
 
@@ -97,13 +77,7 @@ public enum FilterField: Sendable, Hashable, CustomStringConvertible {
         case .type: "type"
         case .tenant: "tenant"
         case .id: "id"
-        case .payload(let steps):
-            steps.reduce("payload") { text, step in
-                switch step {
-                case .key(let key): text + "." + key
-                case .index(let index): text + "[\(index)]"
-                }
-            }
+        case .payload(let path): path.description
         }
     }
 }

@@ -27,8 +27,7 @@ public enum RelayServer {
             configuration: HTTP1Channel.Configuration(
                 additionalChannelHandlers: [
                     ReadTimeoutHandler(
-                        headTimeout: .nanoseconds(Int64(limits.headerTimeout.seconds * 1e9)),
-                        bodyTimeout: .nanoseconds(Int64(limits.bodyTimeout.seconds * 1e9)))
+                        headTimeout: TimeAmount(limits.headerTimeout), bodyTimeout: TimeAmount(limits.bodyTimeout))
                 ]))
         return Application(
             responder: responder,

@@ -1,3 +1,5 @@
+import RelayConfig
+
 /// Reading of the proxy headers `X-Forwarded-For` and `Forwarded` (RFC 7239) into hop addresses, left to right.
 ///
 /// A hop that cannot be read (`unknown`, an obfuscated `_name`, garbage, a `Forwarded` element without `for=`) is
@@ -53,7 +55,7 @@ enum ForwardingHeaders {
     }
 
     private static func address(_ text: ArraySlice<UInt8>) -> IPAddress? {
-        IPAddress.parse(text).map { IPAddress(bits: $0.bits) }
+        IPAddress(String(decoding: text, as: UTF8.self))
     }
 
     /// `:` followed by a port number (0 to 65535) or an RFC 7239 obfuscated port (`_`, then letters, digits, `.`,

@@ -1,3 +1,4 @@
+import RelayConfig
 import Synchronization
 
 /// Token-bucket rate limiting of deliveries: one global bucket and, optionally, one bucket per source address.

@@ -1,3 +1,5 @@
+import RelayConfig
+
 /// Which source addresses may deliver, and which proxies in front of the receiver are believed about the client.
 public struct SourcePolicy: Sendable {
     /// The named address lists usable in configuration: `svix-eu` (the region Engage uses) and `svix-us`.

@@ -102,4 +102,17 @@ struct ConfigValueTests {
     func socketAddressesRejectMalformedHostsAndPorts(text: String) {
         #expect(ConfigValue.socketAddress(text) == nil)
     }
+
+    @Test(
+        "hosts are read by the one address parser",
+        arguments: [
+            ("10.0.0.1", "10.0.0.1"), ("[::1]", "::1"), ("[fe80::1%eth0]", "fe80::1%eth0"),
+            ("[::ffff:10.0.0.1]", "::ffff:10.0.0.1"), ("logs.example.com", "logs.example.com"), ("010.0.0.1", nil),
+            ("10.0.0.01", nil), ("127.1", nil), ("[::ffff:010.0.0.1]", nil), ("[10.0.0.1]", nil), ("[fe80::1%]", nil),
+            ("[2001:db8::00001]", nil), ("::1", nil),
+        ] as [(String, String?)])
+    func hostsUseTheAddressParser(text: String, host: String?) {
+        #expect(ConfigValue.host(text) == host)
+        #expect(ConfigValue.socketAddress(text + ":80")?.host == host)
+    }
 }

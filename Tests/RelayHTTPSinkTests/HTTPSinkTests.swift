@@ -208,11 +208,9 @@ import Testing
     @Test func aServerThatNeverAnswersTimesOutIntoARetry() async throws {
         try await withPeer { peer in
             let sink = try makeSink(peer.url("/hang"), ["timeout": [.duration(.milliseconds(400))]])
-            let started = ContinuousClock.now
             let outcomes = try await sink.deliver([try event()])
-            // Far below the peer's hang: the 400 ms timeout, not the peer, ended the request (loose on purpose:
-            // a loaded test machine may delay the task's resumption).
-            #expect(ContinuousClock.now - started < .seconds(25))
+            // The reason shows the 400 ms timeout, not the peer, ended the request (no timing assertion: a loaded
+            // machine may delay the task's resumption by seconds).
             guard case .retry(let reason, nil) = outcomes.first else {
                 Issue.record("expected a retry, got \(outcomes)")
                 return

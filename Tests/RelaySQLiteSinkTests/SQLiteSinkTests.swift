@@ -197,22 +197,6 @@ import Testing
         }
     }
 
-    @Test(arguments: [
-        ("payload", []), ("payload.a", [PayloadPath.Step.key("a")]),
-        ("payload.items[12].SKU", [.key("items"), .index(12), .key("SKU")]), ("payload[0][1]", [.index(0), .index(1)]),
-    ])
-    func payloadPathsParse(text: String, steps: [PayloadPath.Step]) {
-        #expect(PayloadPath(parsing: text)?.steps == steps)
-        #expect(PayloadPath(parsing: text)?.description == text)
-    }
-
-    @Test(arguments: [
-        "", "balance", "payload.", "payload..a", "payload.a[", "payload.a[-1]", "payload.a b", "payloadx",
-    ])
-    func malformedPayloadPathsAreRejected(text: String) {
-        #expect(PayloadPath(parsing: text) == nil)
-    }
-
     @Test func projectionsOfTheWrongKindAreNull() throws {
         let payload = try JSONValue(parsing: Array(#"{"n":12.5,"s":"abc","t":true,"o":{"k":[1,2]},"i":"42"}"#.utf8))
         func value(_ path: String, _ type: String) throws -> DatabaseValue {

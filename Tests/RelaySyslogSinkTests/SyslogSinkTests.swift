@@ -149,7 +149,7 @@ import Testing
     func truncationNeverSplitsACharacter(limit: Int) {
         let formatter = SyslogFormatter(
             format: .rfc3164, priority: 14, hostname: "h", appName: "a", processID: "1",
-            template: try! SyslogTemplate(parsing: String(repeating: "å€😀", count: 200)))
+            template: try! EventTemplate(parsing: String(repeating: "å€😀", count: 200)))
         let message = formatter.message(for: SyslogSinkTests.event(), limit: limit)
         #expect(message.count <= limit)
         #expect(message.count > limit - 4)
@@ -214,6 +214,8 @@ import Testing
         (["address": "udp://127.0.0.1"], "has no port"),
         (["address": "tcp://127.0.0.1:99999"], "no valid port"),
         (["address": "udp://:514"], "no valid host"),
+        (["address": "udp://010.0.0.1:514"], "no valid host"),
+        (["address": "tcp://[::ffff:10.0.0.01]:514"], "no valid host"),
         (["address": "udp://[::1:514"], "unclosed IPv6 bracket"),
         (["address": "unix://dev/log"], "absolute socket path"),
         (["address": "udp://127.0.0.1:514", "app-name": "engage relay"], "app-name `engage relay`"),
@@ -240,7 +242,7 @@ import Testing
     }
 
     @Test func templatesKeepBracesThatAreNotPlaceholders() throws {
-        let template = try SyslogTemplate(parsing: #"{"t":"{type}"} {} { id } {tenant}"#)
+        let template = try EventTemplate(parsing: #"{"t":"{type}"} {} { id } {tenant}"#)
         #expect(template.render(SyslogSinkTests.event(tenant: nil)) == #"{"t":"contact.created"} {} { id } "#)
     }
 

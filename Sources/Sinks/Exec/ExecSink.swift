@@ -66,7 +66,7 @@ public final class ExecSink: Sink {
     /// The absolute path of the program.
     let executable: String
     /// argv after the program.
-    let arguments: [ArgumentTemplate]
+    let arguments: [EventTemplate]
     let timeout: Duration
     let workingDirectory: String?
     let environment: [(name: String, value: String)]
@@ -119,15 +119,19 @@ public final class ExecSink: Sink {
         let shell = options[Key.shell] ?? false
         if shell {
             program = "/bin/sh"
-            arguments = [.literal("-c"), .literal(words.joined(separator: " "))]
+            arguments = [EventTemplate(literal: "-c"), EventTemplate(literal: words.joined(separator: " "))]
         } else {
-            do throws(SinkError) {
-                arguments = try words.dropFirst().map { word throws(SinkError) in try ArgumentTemplate(word) }
-                guard !(try ArgumentTemplate(words[0])).hasPlaceholders else {
-                    throw SinkError("the program (the first word of `command`) cannot hold placeholders")
+            let programWord: EventTemplate
+            do throws(EventTemplate.UnknownPlaceholder) {
+                arguments = try words.dropFirst().map { word throws(EventTemplate.UnknownPlaceholder) in
+                    try EventTemplate(parsing: word)
                 }
+                programWord = try EventTemplate(parsing: words[0])
             } catch {
-                throw problem(error.message)
+                throw problem("unknown placeholder `{\(error.name)}` in `command`; \(error.suggestion)")
+            }
+            guard !programWord.hasPlaceholders else {
+                throw problem("the program (the first word of `command`) cannot hold placeholders")
             }
             program = words[0]
         }
@@ -143,7 +147,7 @@ public final class ExecSink: Sink {
         self.logger = context.logger
         _ = Self.ignoreBrokenPipes
         if shell,
-            let template = try? ArgumentTemplate(words.joined(separator: " ")), template.hasPlaceholders
+            let template = try? EventTemplate(parsing: words.joined(separator: " ")), template.hasPlaceholders
         {
             logger.notice(
                 "exec shell mode does not fill in placeholders; read $ENGAGE_* (quoted) or stdin instead",
@@ -165,7 +169,7 @@ public final class ExecSink: Sink {
     /// Runs the command for one event; throws only when the task was cancelled (the process group is then torn
     /// down and the engine retries the event).
     func run(for event: EngageEvent) async throws -> DeliveryOutcome {
-        let argv = arguments.map { $0.render(for: event) }
+        let argv = arguments.map { $0.render(event) }
         let contactId = event.typedPayload.contactId
         let variables: [(String, String?)] = [
             ("ENGAGE_EVENT_ID", event.id), ("ENGAGE_EVENT_TYPE", event.type.rawValue), ("ENGAGE_TENANT", event.tenant),

@@ -310,19 +310,19 @@ public final class FileSink: Sink {
     /// plus `"payload":<decrypted JSON>` when the event arrived encrypted.
     static func appendLine(for event: EngageEvent, to bytes: inout [UInt8]) {
         bytes.append(contentsOf: #"{"id":"#.utf8)
-        appendJSONString(event.id, to: &bytes)
+        JSONValue.appendStringLiteral(event.id, to: &bytes)
         bytes.append(contentsOf: #","messageId":"#.utf8)
-        appendJSONString(event.messageId, to: &bytes)
+        JSONValue.appendStringLiteral(event.messageId, to: &bytes)
         bytes.append(contentsOf: #","type":"#.utf8)
-        appendJSONString(event.type.rawValue, to: &bytes)
+        JSONValue.appendStringLiteral(event.type.rawValue, to: &bytes)
         bytes.append(contentsOf: #","tenant":"#.utf8)
         if let tenant = event.tenant {
-            appendJSONString(tenant, to: &bytes)
+            JSONValue.appendStringLiteral(tenant, to: &bytes)
         } else {
             bytes.append(contentsOf: "null".utf8)
         }
         bytes.append(contentsOf: #","receivedAt":"#.utf8)
-        appendJSONString(event.receivedAt.formatted(timestampStyle), to: &bytes)
+        JSONValue.appendStringLiteral(event.receivedAt.formatted(timestampStyle), to: &bytes)
         bytes.append(contentsOf: #","body":"#.utf8)
         // Raw newlines can only be whitespace between JSON tokens, so blanking them keeps the body's meaning intact
         // while guaranteeing one event per line.
@@ -330,33 +330,14 @@ public final class FileSink: Sink {
             bytes.append(byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") ? UInt8(ascii: " ") : byte)
         }
         // The body of an encrypted event holds ciphertext; the decrypted payload goes beside it.
-        if event.isEncrypted, let payload = try? payloadEncoder.encode(event.payload) {
+        if event.isEncrypted, let payload = try? event.payload.compactJSON() {
             bytes.append(contentsOf: #","payload":"#.utf8)
             bytes.append(contentsOf: payload)
         }
         bytes.append(contentsOf: "}\n".utf8)
     }
 
-    static let payloadEncoder = JSONEncoder()
-
     static let timestampStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
-
-    static func appendJSONString(_ text: String, to bytes: inout [UInt8]) {
-        bytes.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): bytes.append(contentsOf: #"\""#.utf8)
-            case UInt8(ascii: "\\"): bytes.append(contentsOf: #"\\"#.utf8)
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                bytes.append(contentsOf: #"\u00"#.utf8)
-                bytes.append(hex[Int(byte >> 4)])
-                bytes.append(hex[Int(byte & 0xF)])
-            default: bytes.append(byte)
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
-    }
 }
 
 // Free functions, so the libc names are not shadowed by the sink's own `close()`.

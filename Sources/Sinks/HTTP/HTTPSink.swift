@@ -140,7 +140,7 @@ public final class HTTPSink: Sink {
         let started = ContinuousClock.now
         let response: HTTPClientResponse
         do {
-            response = try await client.execute(request, timeout: timeout.timeAmount, logger: logger)
+            response = try await client.execute(request, timeout: TimeAmount(timeout), logger: logger)
         } catch {
             if Task.isCancelled { throw CancellationError() }
             let reason = Self.describe(error, timeout: timeout)
@@ -175,9 +175,7 @@ public final class HTTPSink: Sink {
     /// The exact received body, or the payload re-encoded as JSON.
     func bodyBytes(for event: EngageEvent) throws -> [UInt8] {
         guard sendsPayloadOnly else { return event.body }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Array(try encoder.encode(event.payload))
+        return try event.payload.compactJSON()
     }
 
     /// Maps a response to an outcome, reading at most a little of its body.

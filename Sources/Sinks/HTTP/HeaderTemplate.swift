@@ -8,18 +8,10 @@ import RelayCore
 /// `${file:PATH}` references and `{type}`, `{tenant}`, `{id}` and `{contactId}` placeholders. Secret text is never
 /// scanned for placeholders, and no error message ever quotes a value.
 struct HeaderTemplate: Sendable {
-    /// A piece of the value.
-    enum Segment: Sendable, Equatable {
-        /// Fixed text (literal or a resolved secret).
-        case text(String)
-        /// Text taken from the event.
-        case placeholder(EventPlaceholder)
-    }
-
     /// The header name as configured.
     let name: String
-    /// The value, in order.
-    let segments: [Segment]
+    /// The value: resolved secrets as fixed text, placeholders filled in per event.
+    let value: EventTemplate
 
     /// Parses and resolves one header; the error names the header and the variable or file, never a value.
     init(name: String, value: String, environment: [String: String]) throws(SinkError) {
@@ -29,23 +21,16 @@ struct HeaderTemplate: Sendable {
         self.name = name
         let whole = SecretSource(value)
         if case .literal = whole {
-            segments = try Self.parse(value, header: name, environment: environment)
+            self.value = try Self.parse(value, header: name, environment: environment)
         } else {
-            segments = [.text(try Self.resolve(whole, header: name, environment: environment))]
+            self.value = EventTemplate(literal: try Self.resolve(whole, header: name, environment: environment))
         }
     }
 
     /// The value for one event; control characters that an event's fields might carry are percent-encoded so they
     /// can never break the header apart.
     func render(for event: EngageEvent) -> String {
-        var value = ""
-        for segment in segments {
-            switch segment {
-            case .text(let text): value += text
-            case .placeholder(let placeholder): value += Self.headerSafe(placeholder.value(in: event))
-            }
-        }
-        return value
+        value.render(event, escapingValues: Self.headerSafe)
     }
 
     /// `text` with bytes below 0x20 and 0x7F written as `%XX`, so it fits in one header line.
@@ -65,51 +50,37 @@ struct HeaderTemplate: Sendable {
 
     private static func isControl(_ byte: UInt8) -> Bool { byte < 0x20 || byte == 0x7F }
 
+    /// The value with its `${…}` references resolved; the text between them is read by ``EventTemplate``.
     private static func parse(
         _ value: String, header: String, environment: [String: String]
-    ) throws(SinkError) -> [Segment] {
-        var segments: [Segment] = []
-        var literal = ""
+    ) throws(SinkError) -> EventTemplate {
+        var parts: [EventTemplate.Part] = []
         var rest = Substring(value)
-        func flush() {
-            if !literal.isEmpty { segments.append(.text(literal)) }
-            literal = ""
-        }
-        while let first = rest.first {
-            if rest.hasPrefix("${") {
-                guard let close = rest.firstIndex(of: "}") else {
-                    throw SinkError("header `\(header)`: `${` is not closed; write `${env:NAME}` or `${file:PATH}`")
-                }
-                let reference = String(rest[rest.index(rest.startIndex, offsetBy: 2)..<close])
-                let source = SecretSource(reference)
-                guard case .literal = source else {
-                    literal += try resolve(source, header: header, environment: environment)
-                    rest = rest[rest.index(after: close)...]
-                    continue
-                }
-                throw SinkError("header `\(header)`: `${…}` must hold `env:NAME` or `file:PATH`")
-            }
-            if first == "{", let close = rest.firstIndex(of: "}") {
-                let name = rest[rest.index(after: rest.startIndex)..<close]
-                if let placeholder = EventPlaceholder(rawValue: String(name)) {
-                    flush()
-                    segments.append(.placeholder(placeholder))
-                    rest = rest[rest.index(after: close)...]
-                    continue
-                }
-                if isIdentifier(name) {
-                    throw SinkError(
-                        "header `\(header)`: unknown placeholder `{\(name)}`; use \(EventPlaceholder.spelledOut)")
-                }
-            }
-            if isControl(first.asciiValue ?? 0x20) {
+        while !rest.isEmpty {
+            let reference = rest.indices.first { rest[$0...].hasPrefix("${") }
+            let text = rest[..<(reference ?? rest.endIndex)]
+            if text.utf8.contains(where: isControl) {
                 throw SinkError("header `\(header)`: the value contains a control character or line break")
             }
-            literal.append(first)
-            rest = rest.dropFirst()
+            do throws(EventTemplate.UnknownPlaceholder) {
+                parts += try EventTemplate(parsing: String(text)).parts
+            } catch {
+                throw SinkError("header `\(header)`: \(error)")
+            }
+            guard let reference else { break }
+            let inside = rest.index(reference, offsetBy: 2)
+            guard let close = rest[inside...].firstIndex(of: "}") else {
+                throw SinkError("header `\(header)`: `${` is not closed; write `${env:NAME}` or `${file:PATH}`")
+            }
+            let source = SecretSource(String(rest[inside..<close]))
+            guard case .literal = source else {
+                parts.append(.text(try resolve(source, header: header, environment: environment)))
+                rest = rest[rest.index(after: close)...]
+                continue
+            }
+            throw SinkError("header `\(header)`: `${…}` must hold `env:NAME` or `file:PATH`")
         }
-        flush()
-        return segments
+        return EventTemplate(parts: parts)
     }
 
     private static func resolve(
@@ -125,11 +96,6 @@ struct HeaderTemplate: Sendable {
             throw SinkError("header `\(header)`: the value from \(source) contains a control character or line break")
         }
         return text
-    }
-
-    private static func isIdentifier(_ text: Substring) -> Bool {
-        guard let first = text.first, first.isASCII, first.isLetter else { return false }
-        return text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }
     }
 
     /// Whether `name` is an RFC 9110 token.

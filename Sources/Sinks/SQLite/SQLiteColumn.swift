@@ -131,10 +131,8 @@ struct SQLiteColumn: Sendable, Hashable {
         return Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))
     }
 
-    /// Compact JSON with sorted keys; decimals are written exactly.
+    /// Compact JSON text (``JSONValue/compactJSON()``), nil if the value cannot be encoded.
     static func compactJSON(_ value: JSONValue) -> String? {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) }
+        (try? value.compactJSON()).map { String(decoding: $0, as: UTF8.self) }
     }
 }

@@ -1,3 +1,4 @@
+import RelayConfig
 import RelayCore
 
 /// Where a syslog sink sends: `udp://HOST:PORT`, `tcp://HOST:PORT` or `unix:///PATH` (a datagram socket such as
@@ -10,7 +11,8 @@ enum SyslogAddress: Sendable, Hashable, CustomStringConvertible {
     /// One datagram per message to a local socket.
     case unix(path: String)
 
-    /// Parses an `address` option, or throws an error showing the accepted forms.
+    /// Parses an `address` option, or throws an error showing the accepted forms; the host is read like a `listen`
+    /// host (``ConfigValue/host(_:)``), so an IP address must be one that ``IPAddress`` accepts.
     init(parsing text: String) throws(SinkError) {
         let forms = "use udp://HOST:PORT, tcp://HOST:PORT or unix:///PATH (e.g. udp://127.0.0.1:514, unix:///dev/log)"
         if text.hasPrefix("unix://") {
@@ -26,31 +28,29 @@ enum SyslogAddress: Sendable, Hashable, CustomStringConvertible {
             throw SinkError("address `\(text)` has no udp://, tcp:// or unix:// scheme; \(forms)")
         }
         let rest = text.dropFirst("udp://".count)
-        let host: Substring
+        let hostText: Substring
         let portText: Substring
         if rest.hasPrefix("[") {
             guard let close = rest.firstIndex(of: "]"), rest[rest.index(after: close)...].hasPrefix(":") else {
                 throw SinkError("address `\(text)` has an unclosed IPv6 bracket or no port; \(forms)")
             }
-            host = rest[rest.index(after: rest.startIndex)..<close]
+            hostText = rest[...close]
             portText = rest[rest.index(close, offsetBy: 2)...]
         } else {
             guard let colon = rest.lastIndex(of: ":") else {
                 throw SinkError("address `\(text)` has no port; \(forms)")
             }
-            host = rest[..<colon]
+            hostText = rest[..<colon]
             portText = rest[rest.index(after: colon)...]
         }
-        guard !host.isEmpty, !host.contains(where: { $0.isWhitespace || $0 == "/" || $0 == "@" }),
-            rest.hasPrefix("[") || !host.contains(":")
-        else {
+        guard let host = ConfigValue.host(hostText) else {
             throw SinkError("address `\(text)` has no valid host; \(forms)")
         }
         guard portText.allSatisfy({ $0.isASCII && $0.isNumber }), let port = Int(portText), (1...65535).contains(port)
         else {
             throw SinkError("address `\(text)` has no valid port (1...65535); \(forms)")
         }
-        self = isUDP ? .udp(host: String(host), port: port) : .tcp(host: String(host), port: port)
+        self = isUDP ? .udp(host: host, port: port) : .tcp(host: host, port: port)
     }
 
     /// The largest message this transport carries, in bytes (the TCP length prefix not counted): UDP 2048 for

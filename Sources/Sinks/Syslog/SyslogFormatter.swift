@@ -1,5 +1,6 @@
 import EngageEvents
 import Foundation
+import RelayCore
 
 /// Turns an event into one syslog message (RFC 5424 or RFC 3164), truncated to a transport's limit.
 ///
@@ -40,7 +41,7 @@ struct SyslogFormatter: Sendable {
     let appName: String
     let processID: String
     /// The message text; `nil` for the payload as compact JSON.
-    let template: SyslogTemplate?
+    let template: EventTemplate?
 
     /// The message for `event`, at most `limit` bytes.
     func message(for event: EngageEvent, limit: Int) -> [UInt8] {
@@ -50,10 +51,10 @@ struct SyslogFormatter: Sendable {
         case .rfc5424: append5424Header(for: event, to: &header)
         case .rfc3164: append3164Header(for: event, to: &header)
         }
-        let text = template?.render(event) ?? SyslogFormatter.compactJSON(event.payload)
+        let text = template.map { Array($0.render(event).utf8) } ?? SyslogFormatter.compactJSON(event.payload)
         if text.isEmpty && format == .rfc5424 { return SyslogFormatter.truncated(header, limit: limit) }
         header.append(UInt8(ascii: " "))
-        return SyslogFormatter.truncated(header + Array(text.utf8), limit: limit)
+        return SyslogFormatter.truncated(header + text, limit: limit)
     }
 
     private func append5424Header(for event: EngageEvent, to bytes: inout [UInt8]) {
@@ -120,11 +121,9 @@ struct SyslogFormatter: Sendable {
             + "\(two(parts.hour)):\(two(parts.minute)):\(two(parts.second))"
     }
 
-    /// The payload as compact JSON with sorted keys; decimals are written exactly.
-    static func compactJSON(_ value: JSONValue) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
+    /// The payload as compact JSON (``JSONValue/compactJSON()``), `null` if it cannot be encoded.
+    static func compactJSON(_ value: JSONValue) -> [UInt8] {
+        (try? value.compactJSON()) ?? Array("null".utf8)
     }
 
     static let timestampStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)

@@ -84,12 +84,12 @@ public final class SyslogSink: Sink {
         guard (1...255).contains(hostname.utf8.count), hostname.utf8.allSatisfy({ (33...126).contains($0) }) else {
             throw fail("hostname `\(hostname)` must be 1 to 255 printable ASCII characters without spaces")
         }
-        var template: SyslogTemplate?
+        var template: EventTemplate?
         if let text = options[Key.template] {
-            do {
-                template = try SyslogTemplate(parsing: text)
+            do throws(EventTemplate.UnknownPlaceholder) {
+                template = try EventTemplate(parsing: text)
             } catch {
-                throw fail(error.message)
+                throw fail("unknown placeholder `{\(error.name)}` in `template`; \(error.suggestion)")
             }
         }
         formatter = SyslogFormatter(

@@ -1,5 +1,5 @@
+import RelayConfig
 import Testing
-import WebhookVerification
 
 @Suite("IP addresses and ranges")
 struct IPAddressTests {
@@ -61,6 +61,28 @@ struct IPAddressTests {
         ])
     func addressGarbage(text: String) {
         #expect(IPAddress(text) == nil)
+    }
+
+    @Test(
+        "one strict parser: dotted quads without leading zeros, RFC 4291 text, nothing around them",
+        arguments: [
+            ("0.0.0.0", true), ("127.0.0.1", true), ("10.0.0.1", true), ("1.0.0.10", true), ("100.200.10.0", true),
+            ("255.255.255.255", true), ("::", true), ("::1", true), ("2001:db8::1", true),
+            ("2001:0db8:0000:0000:0000:0000:0000:0001", true), ("::ffff:10.0.0.1", true), ("64:ff9b::10.0.0.1", true),
+            // Leading zeros are refused in every IPv4 part, also inside IPv6 text: `010` reads as 8 to inet_aton.
+            ("010.0.0.1", false), ("10.0.0.01", false), ("10.00.0.1", false), ("00.0.0.0", false),
+            ("1.2.3.004", false), ("::ffff:010.0.0.1", false), ("64:ff9b::10.0.0.01", false),
+            // inet_aton's other historic forms.
+            ("127.1", false), ("10.1.1", false), ("2130706433", false), ("0x7f.0.0.1", false), ("0177.0.0.1", false),
+            // Out of range, malformed, decorated.
+            ("256.0.0.1", false), ("1.2.3.4.", false), ("2001:db8::00001", false), ("2001:db8::1::", false),
+            ("fe80::1%eth0", false), ("[::1]", false), (" 10.0.0.1", false), ("10.0.0.1 ", false),
+            ("10.0.0.1:80", false),
+        ])
+    func strictParsing(text: String, accepted: Bool) {
+        #expect((IPAddress(text) != nil) == accepted)
+        #expect((IPAddressRange(text) != nil) == accepted)
+        #expect((IPAddressRange(text + "/8") != nil) == accepted)
     }
 
     @Test(
