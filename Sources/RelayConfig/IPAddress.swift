@@ -35,6 +35,14 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         self.bits = bits
     }
 
+    /// The address with every bit after the first `length` (of 128, in the IPv6 space) cleared: the network of a
+    /// prefix, such as the `/64` an IPv6 host owns.
+    public func prefix(_ length: Int) -> IPAddress {
+        guard length < 128 else { return self }
+        guard length > 0 else { return IPAddress(bits: 0) }
+        return IPAddress(bits: bits & ~(UInt128.max >> length))
+    }
+
     /// Whether this is an IPv4 address (including one written in IPv4-mapped IPv6 form).
     public var isIPv4: Bool {
         bits >> 32 == 0xffff

@@ -106,7 +106,7 @@ public struct IngestResponder: HTTPResponder {
         if !sourcePolicy.allow.isEmpty {
             guard let client, sourcePolicy.allows(client) else { throw Refusal.sourceNotAllowed }
         }
-        if let rateLimiter = settings.rateLimiter, case .limited(let seconds) = rateLimiter.admit(source: client) {
+        if let rateLimiter = settings.rateLimiter, case .limited(let seconds) = rateLimiter.admitSource(client) {
             throw Refusal(.tooManyRequests, "rate_limited", retryAfterSeconds: Int64(seconds))
         }
         for (name, token) in settings.headerTokens {
@@ -123,6 +123,10 @@ public struct IngestResponder: HTTPResponder {
             delivery = try settings.verifier.verify(headers: headers, body: body)
         } catch {
             throw Refusal.verification(error)
+        }
+        // The global budget belongs to authentic senders: unsigned floods are refused above without spending it.
+        if let rateLimiter = settings.rateLimiter, case .limited(let seconds) = rateLimiter.admitAuthentic() {
+            throw Refusal(.tooManyRequests, "rate_limited", retryAfterSeconds: Int64(seconds))
         }
         let receivedAt = settings.clock.now()
         let event: EngageEvent

@@ -1,13 +1,16 @@
 import RelayConfig
 import Synchronization
 
-/// Token-bucket rate limiting of deliveries: one global bucket and, optionally, one bucket per source address.
+/// Token-bucket rate limiting of deliveries: one global bucket for authentic deliveries and, optionally, one bucket
+/// per source.
 ///
-/// A request is admitted only when every bucket it draws from has a token, and then takes one from each; a request
-/// refused by its source's bucket takes nothing from the global one, so one flooding source cannot spend the
-/// budget of the others. The per-source table is bounded: buckets that have refilled are the same as new ones and
-/// are dropped when the table is full, and while it stays full of active buckets, further sources share one
-/// overflow bucket with the per-source rate. Safe to use from any thread: one lock guards all buckets.
+/// The two are asked at different points: ``admitSource(_:)`` before anything is verified (a flooding source is
+/// refused cheaply and spends nothing of anyone else's), ``admitAuthentic()`` only once a signature verified, so
+/// unsigned floods cannot spend the budget of the real sender. A source is an IPv4 address or an IPv6 prefix
+/// (`/64` by default: one host owns a whole /64). The per-source table is bounded: when it is full, the source that
+/// got its bucket longest ago gives its place up (first in, first out), so a new source always has a bucket of its
+/// own and never shares one with a flood; a forgotten source starts again with a full bucket. Safe to use from any
+/// thread: one lock guards all buckets.
 public final class RateLimiter: Sendable {
     /// The default bound of the per-source table.
     public static let defaultMaxTrackedSources = 10_000
@@ -20,7 +23,7 @@ public final class RateLimiter: Sendable {
 
     private static let origin = ContinuousClock.now
 
-    /// The outcome of ``admit(source:)``.
+    /// The outcome of an admission.
     public enum Decision: Sendable, Equatable {
         /// The request may go on.
         case allowed
@@ -63,14 +66,15 @@ public final class RateLimiter: Sendable {
     private struct State {
         var global: Bucket
         var sources: [IPAddress: Bucket] = [:]
-        var overflow: Bucket?
-        /// The earliest time of the next sweep of the full table, so that a flood pays for one sweep per second.
-        var nextSweep = -Double.infinity
+        /// Sources in the order they got a bucket, from `oldest` on; entries before it are spent.
+        var arrivals: [IPAddress] = []
+        var oldest = 0
     }
 
     private let globalRate: Rate
     private let sourceRate: Rate?
     private let maxTrackedSources: Int
+    private let ipv6PrefixLength: Int
     private let now: @Sendable () -> Double
     private let state: Mutex<State>
 
@@ -79,15 +83,19 @@ public final class RateLimiter: Sendable {
     /// (default: one second's worth, at least 1).
     ///
     /// Rates must be positive and finite, bursts at least 1; `perSourceBurst` needs `perSourceRatePerSecond`. At
-    /// most `maxTrackedSources` sources have a bucket of their own. `now` reads seconds on a monotonic clock.
+    /// most `maxTrackedSources` sources have a bucket of their own; IPv6 sources are keyed by their first
+    /// `ipv6PrefixLength` bits. `now` reads seconds on a monotonic clock.
     public init(
         ratePerSecond: Double,
         burst: Int,
         perSourceRatePerSecond: Double? = nil,
         perSourceBurst: Int? = nil,
         maxTrackedSources: Int = RateLimiter.defaultMaxTrackedSources,
+        ipv6PrefixLength: Int = 64,
         now: @escaping @Sendable () -> Double = RateLimiter.monotonic
     ) {
+        precondition((1...128).contains(ipv6PrefixLength), "ipv6PrefixLength must be 1...128")
+        self.ipv6PrefixLength = ipv6PrefixLength
         precondition(ratePerSecond > 0 && ratePerSecond.isFinite, "ratePerSecond must be positive and finite")
         precondition(burst >= 1, "burst must be at least 1")
         precondition(perSourceBurst == nil || perSourceRatePerSecond != nil, "perSourceBurst needs a per-source rate")
@@ -108,39 +116,33 @@ public final class RateLimiter: Sendable {
         self.state = Mutex(State(global: globalRate.full(at: now())))
     }
 
-    /// Takes a token for one request from `source` (nil when unknown: only the global limit applies).
-    public func admit(source: IPAddress?) -> Decision {
-        state.withLock { state in
+    /// Takes a token from the bucket of `source` (nil when unknown, or without a per-source rate: allowed), before
+    /// the request is verified.
+    public func admitSource(_ source: IPAddress?) -> Decision {
+        guard let source, let sourceRate else { return .allowed }
+        let key = self.key(source)
+        return state.withLock { state in
             let now = self.now()
-            globalRate.refill(&state.global, now: now)
-            guard let source, let sourceRate else {
-                guard globalRate.hasToken(state.global) else {
-                    return .limited(retryAfterSeconds: Self.retryAfter(globalRate.wait(state.global)))
-                }
-                state.global.tokens -= 1
-                return .allowed
-            }
-            let hasOwnBucket = makeRoom(for: source, in: &state, now: now)
-            var bucket = (hasOwnBucket ? state.sources[source] : state.overflow) ?? sourceRate.full(at: now)
+            var bucket = state.sources[key] ?? makeRoom(for: key, in: &state, now: now)
             sourceRate.refill(&bucket, now: now)
-            let decision: Decision
-            let globalReady = globalRate.hasToken(state.global)
-            let sourceReady = sourceRate.hasToken(bucket)
-            if globalReady, sourceReady {
-                state.global.tokens -= 1
-                bucket.tokens -= 1
-                decision = .allowed
-            } else {
-                let wait = max(
-                    globalReady ? 0 : globalRate.wait(state.global), sourceReady ? 0 : sourceRate.wait(bucket))
-                decision = .limited(retryAfterSeconds: Self.retryAfter(wait))
+            defer { state.sources[key] = bucket }
+            guard sourceRate.hasToken(bucket) else {
+                return .limited(retryAfterSeconds: Self.retryAfter(sourceRate.wait(bucket)))
             }
-            if hasOwnBucket {
-                state.sources[source] = bucket
-            } else {
-                state.overflow = bucket
+            bucket.tokens -= 1
+            return .allowed
+        }
+    }
+
+    /// Takes a token from the global bucket, for a delivery whose signature verified.
+    public func admitAuthentic() -> Decision {
+        state.withLock { state in
+            globalRate.refill(&state.global, now: now())
+            guard globalRate.hasToken(state.global) else {
+                return .limited(retryAfterSeconds: Self.retryAfter(globalRate.wait(state.global)))
             }
-            return decision
+            state.global.tokens -= 1
+            return .allowed
         }
     }
 
@@ -149,18 +151,23 @@ public final class RateLimiter: Sendable {
         state.withLock { $0.sources.count }
     }
 
-    /// Whether `source` has or can get a bucket of its own, dropping refilled buckets first when the table is full
-    /// (at most once a second); false means it shares the overflow bucket.
-    private func makeRoom(for source: IPAddress, in state: inout State, now: Double) -> Bool {
-        guard state.sources[source] == nil, state.sources.count >= maxTrackedSources else { return true }
-        guard let sourceRate, now >= state.nextSweep else { return false }
-        state.nextSweep = now + 1
-        state.sources = state.sources.filter { _, bucket in
-            var bucket = bucket
-            sourceRate.refill(&bucket, now: now)
-            return bucket.tokens < sourceRate.burst
+    /// The bucket key of `source`: an IPv4 address as it is, an IPv6 address cut to its prefix.
+    func key(_ source: IPAddress) -> IPAddress {
+        source.isIPv4 ? source : source.prefix(ipv6PrefixLength)
+    }
+
+    /// A full bucket for a source new to the table, first making room by forgetting the earliest arrival.
+    private func makeRoom(for key: IPAddress, in state: inout State, now: Double) -> Bucket {
+        while state.sources.count >= maxTrackedSources, state.oldest < state.arrivals.count {
+            state.sources[state.arrivals[state.oldest]] = nil
+            state.oldest += 1
         }
-        return state.sources.count < maxTrackedSources
+        if state.oldest > maxTrackedSources {
+            state.arrivals.removeFirst(state.oldest)
+            state.oldest = 0
+        }
+        state.arrivals.append(key)
+        return sourceRate!.full(at: now)
     }
 
     /// Whole seconds until `wait` has passed, at least 1; the tolerance keeps rounding noise from adding a second.

@@ -161,6 +161,37 @@ import Testing
         }
     }
 
+    @Test func unsignedFloodsFromOtherSourcesDoNotSpendTheBudgetOfSignedDeliveries() async throws {
+        let body = try Fixtures.engageBody("contact.created.json")
+        let requests = try await PythonSvix.sign(Array(repeating: body, count: 3))
+        let config = """
+            listen 127.0.0.1:0
+            verify {
+                secret env:ENGAGE_SIGNING_SECRET
+                rate-limit 0.01/s burst 3 per-source 0.01/s burst 5
+            }
+            sink all file { path $DIR/all.jsonl }
+            route * -> all
+            """
+        try await RunningRelay.with(config: config) { relay in
+            let url = "http://127.0.0.1:\(relay.port)\(relay.path)"
+            let forged = [("svix-id", "msg_forged"), ("svix-timestamp", "\(Int(Date().timeIntervalSince1970))"),
+                ("svix-signature", "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")]
+            var unsigned: [Int] = []
+            for source in ["127.0.0.2", "127.0.0.3"] {
+                for _ in 0..<8 { unsigned.append(try await curl(url, from: source, headers: forged, body: body).status) }
+            }
+            // Each flooding source is stopped by its own bucket (5 reach verification and fail it), none by the
+            // global one.
+            #expect(unsigned.filter { $0 == 401 }.count == 10, "\(unsigned)")
+            #expect(unsigned.filter { $0 == 429 }.count == 6, "\(unsigned)")
+            // The three signed deliveries from the real sender all fit the global budget of 3.
+            for request in requests {
+                #expect(try await relay.post(request.body, headers: request.headers()).status == 204)
+            }
+        }
+    }
+
     @Test func aSlowLorisIsDisconnectedWhileNormalClientsAreServed() async throws {
         let body = try Fixtures.engageBody("contact.created.json")
         let requests = try await PythonSvix.sign([body, body])
