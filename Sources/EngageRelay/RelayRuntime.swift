@@ -34,6 +34,9 @@ public final class RelayRuntime: Sendable {
     let dispatcher: Dispatcher
     let drain = DrainState()
     let tls: TLSCredentials?
+    /// Whether ingest was refused for room lately, for `/readyz`.
+    let spoolHealth = SpoolHealth()
+    private let readiness = Mutex<(at: ContinuousClock.Instant, failing: [String])?>(nil)
     private let reloading = Mutex(false)
     private let levelFromFlagState = Mutex(false)
 
@@ -93,23 +96,18 @@ public final class RelayRuntime: Sendable {
             failingReadinessChecks: { [self] in await failingReadinessChecks() },
             metricsText: { [self] in await metricsText() })
         let app = try RelayServer.application(
-            plan: plan, settings: settings, intake: SpoolIntake(spool: spool, dispatcher: dispatcher), drain: drain,
-            metrics: metrics,
-            operations: plan.metricsListen == nil ? operations : OperationsEndpoints(
-                failingReadinessChecks: operations.failingReadinessChecks),
-            tls: tls, logger: logger, onListening: onListening)
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: SpoolMaintenance(runtime: self)), .init(service: HangupService(runtime: self)),
-            .init(service: dispatcher),
+            plan: plan, settings: settings,
+            intake: SpoolIntake(spool: spool, dispatcher: dispatcher, health: spoolHealth), drain: drain,
+            metrics: metrics, tls: tls, logger: logger, onListening: onListening)
+        let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: SpoolMaintenance(runtime: self)), .init(service: SpoolGauges(runtime: self)),
+            .init(service: HangupService(runtime: self)), .init(service: dispatcher),
+            .init(
+                service: RelayServer.operationsApplication(
+                    address: plan.metricsListen, limits: plan.limits, operations: operations, drain: drain,
+                    logger: logger, onListening: onMetricsListening)),
+            .init(service: app), .init(service: DrainService(state: drain)),
         ]
-        if let address = plan.metricsListen {
-            services.append(
-                .init(
-                    service: RelayServer.operationsApplication(
-                        address: address, operations: operations, drain: drain, logger: logger,
-                        onListening: onMetricsListening)))
-        }
-        services += [.init(service: app), .init(service: DrainService(state: drain))]
         var configuration = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: shutdownSignals, logger: logger)
         configuration.maximumGracefulShutdownDuration = shutdownTimeout
@@ -132,24 +130,38 @@ public final class RelayRuntime: Sendable {
         }
     }
 
-    /// `/readyz`: the checks failing now (`spool` when it cannot take a write).
+    /// `/readyz`: the checks failing now, worked out at most once a second however often probes come: `spool`
+    /// when it cannot take a write, `spool_full` when ingest was refused for room in the last few seconds.
     func failingReadinessChecks() async -> [String] {
+        let now = ContinuousClock.now
+        if let cached = readiness.withLock({ $0 }), now - cached.at < .seconds(1) { return cached.failing }
+        var failing: [String] = []
         do {
             try await spool.checkWritable()
-            return []
         } catch {
             logger.warning("readiness: spool not writable", metadata: ["relay.error": .string(error.description)])
-            return ["spool"]
+            failing.append("spool")
         }
+        if spoolHealth.isFull { failing.append("spool_full") }
+        readiness.withLock { $0 = (now, failing) }
+        return failing
     }
 
-    /// The Prometheus text exposition, with the spool gauges read just now.
+    /// The Prometheus text exposition; the spool gauges in it are refreshed by ``SpoolGauges``, never per scrape.
     func metricsText() async -> [UInt8] {
-        if let rows = try? await spool.depth() { metrics.spool(depth: rows, now: clock.now()) }
         var buffer: [UInt8] = []
         buffer.reserveCapacity(16 * 1024)
         metricsRegistry.emit(into: &buffer)
         return buffer
+    }
+
+    /// Reads the spool's depth into the gauges.
+    func refreshSpoolGauges() async {
+        do {
+            metrics.spool(depth: try await spool.depth(), now: clock.now())
+        } catch {
+            logger.warning("spool gauges not refreshed", metadata: ["relay.error": .string(error.description)])
+        }
     }
 
     /// Pending deliveries to sinks the config no longer declares become dead letters with that reason, so they stay
@@ -296,6 +308,20 @@ struct SpoolMaintenance: Service {
                 logger.error("spool prune failed", metadata: ["relay.error": .string(error.description)])
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(3600)) }
+        }
+    }
+}
+
+/// Refreshes the spool gauges at start and every few seconds: their cost is one query per interval, whatever the
+/// scrape rate.
+struct SpoolGauges: Service {
+    static let interval = Duration.seconds(5)
+    let runtime: RelayRuntime
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            await runtime.refreshSpoolGauges()
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: Self.interval) }
         }
     }
 }

@@ -70,7 +70,7 @@ extension RelayPlan {
             "relay.listen": .string(address.description),
             "relay.tls": .string(tls == nil ? "off" : "on"),
             "relay.path": .string(path),
-            "relay.metrics": .string(metricsListen.map { "\($0)/metrics" } ?? "\(address)/metrics"),
+            "relay.metrics": .string("\(metricsListen)/metrics"),
             "relay.routes": .stringConvertible(routes.routes.count),
             "relay.sinks": .string(sinks.map { "\($0.name)(\($0.kind.kind))" }.joined(separator: ",")),
             "relay.spool": .string(spool.path),

@@ -43,11 +43,14 @@ public struct IntakeError: Error, Sendable, CustomStringConvertible {
 public struct SpoolIntake: EventIntake {
     private let spool: any Spool
     private let dispatcher: Dispatcher?
+    private let health: SpoolHealth?
 
-    /// Creates an intake that appends to `spool` and wakes `dispatcher`'s workers for the routed sinks.
-    public init(spool: any Spool, dispatcher: Dispatcher?) {
+    /// Creates an intake that appends to `spool`, wakes `dispatcher`'s workers for the routed sinks, and tells
+    /// `health` whether each append found room.
+    public init(spool: any Spool, dispatcher: Dispatcher?, health: SpoolHealth? = nil) {
         self.spool = spool
         self.dispatcher = dispatcher
+        self.health = health
     }
 
     /// Appends the event with one pending delivery per sink.
@@ -73,8 +76,11 @@ public struct SpoolIntake: EventIntake {
 
     private func append(_ record: SpoolRecord) async throws(IntakeError) -> IntakeReceipt {
         do {
-            return try await spool.append(record) == .stored ? .accepted : .duplicate
+            let result = try await spool.append(record)
+            health?.record(nil)
+            return result == .stored ? .accepted : .duplicate
         } catch {
+            health?.record(error)
             throw IntakeError("spool: \(error)", retryAfter: error.code == .full ? .seconds(1) : .seconds(5))
         }
     }

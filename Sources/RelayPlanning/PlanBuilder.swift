@@ -36,6 +36,10 @@ struct PlanBuilder {
                 suggestion: "add `verify { secret env:ENGAGE_SIGNING_SECRET }`")
         }
         buildRoutes(routes)
+        if !document.directives.contains(where: { $0.name.text == "metrics-listen" }) && plan.listen.port == 0 {
+            // A receiver on any free port (tests, several on one host) takes any free operations port too.
+            plan.metricsListen.port = 0
+        }
     }
 
     /// Runs each directive through the builder of its key in `scope`: unknown keys get a did-you-mean, keys that

@@ -103,9 +103,9 @@ public enum RelayKeys {
                 + "needs a restart"
         ) { $0.buildTLS($1) },
         RelayKey(
-            "metrics-listen", .top, value: "`HOST:PORT`", default: "none", reload: .restart(\.metricsListen),
-            doc: "a separate plain-HTTP listener serving only `/metrics`, `/healthz` and `/readyz`; `/metrics` then "
-                + "answers 404 on `listen`. Without it, `/metrics` is on `listen`"
+            "metrics-listen", .top, value: "`HOST:PORT`", default: "127.0.0.1:8081", reload: .restart(\.metricsListen),
+            doc: "the operations listener (plain HTTP): `/metrics`, `/healthz` and `/readyz`, which `listen` never "
+                + "serves (it answers only the ingest path and `/healthz`). Any free port when `listen` uses port 0"
         ) { $0.buildListen($1) },
         RelayKey(
             "path", .top, value: "`/path`", default: "/webhooks/engage",

@@ -8,7 +8,7 @@ extension RelayPlan {
         var lines: [String] = []
         lines.append("listen    \(listen)")
         if let tls { lines.append("tls       cert \(tls.certificatePath), key \(tls.keyPath)") }
-        if let metricsListen { lines.append("metrics   \(metricsListen) (/metrics, /healthz, /readyz)") }
+        lines.append("metrics   \(metricsListen) (/metrics, /healthz, /readyz)")
         lines.append("path      \(path)")
         lines.append("max-body  \(Self.sizeText(maxBody))")
         let secrets = verification.secrets.map(\.source.description) + verification.publicKeys.map(\.source.description)

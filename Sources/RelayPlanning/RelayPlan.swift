@@ -13,8 +13,11 @@ public struct RelayPlan: Sendable {
     public internal(set) var listen: ListenAddress = ListenAddress(host: "127.0.0.1", port: 8080)
     /// HTTPS on the main listener, when configured.
     public internal(set) var tls: TLSPlan?
-    /// A separate address for `/metrics`, `/healthz` and `/readyz` (then `/metrics` is not on the main listener).
-    public internal(set) var metricsListen: ListenAddress?
+    /// The operations listener, for `/metrics`, `/healthz` and `/readyz` (never served on `listen`). Loopback by
+    /// default: ``defaultOperationsPort``, or any free port when `listen` takes any free port.
+    public internal(set) var metricsListen = ListenAddress(host: "127.0.0.1", port: RelayPlan.defaultOperationsPort)
+    /// The default port of the operations listener.
+    public static let defaultOperationsPort = 8081
     /// Log level and format (command-line flags override them).
     public internal(set) var log = LogSettings()
     /// The ingest path.

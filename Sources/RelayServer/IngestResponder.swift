@@ -8,7 +8,8 @@ import RelayCore
 import RelayPlanning
 import WebhookVerification
 
-/// Answers every HTTP request: the ingest path, `/healthz`, `/readyz`, `/metrics`, and precise errors for the rest.
+/// Answers every request on the ingest listener: the ingest path and a constant `/healthz`; anything else is 404
+/// (`/metrics` and `/readyz` live on the operations listener).
 ///
 /// The ingest path runs, in order: size cap, source, rate, token, signature, envelope decode, routing, intake; only
 /// then `204`.
@@ -20,19 +21,19 @@ public struct IngestResponder: HTTPResponder {
     let intake: any EventIntake
     let drain: DrainState
     let metrics: RelayMetrics
-    let operations: OperationsEndpoints
     let logger: Logger
+    let refusals: LogThrottle
 
-    /// Creates a responder over live settings and an intake.
+    /// Creates a responder over live settings and an intake; refusals are logged through `refusals`.
     public init(
         settings: LiveIngestSettings, intake: any EventIntake, drain: DrainState = DrainState(),
-        metrics: RelayMetrics = .none, operations: OperationsEndpoints = OperationsEndpoints(), logger: Logger
+        metrics: RelayMetrics = .none, refusals: LogThrottle = LogThrottle(), logger: Logger
     ) {
         self.settings = settings
         self.intake = intake
         self.drain = drain
         self.metrics = metrics
-        self.operations = operations
+        self.refusals = refusals
         self.logger = logger
     }
 
@@ -58,7 +59,11 @@ public struct IngestResponder: HTTPResponder {
             metrics.ingestDuration(ContinuousClock.now - started)
             return response
         }
-        return await OperationsResponder(operations: operations, drain: drain).response(to: request, path: requestPath)
+        guard requestPath == "/healthz" else { return Self.response(for: .notFound) }
+        guard request.method == .get || request.method == .head else {
+            return Self.response(for: .methodNotAllowed, allow: "GET, HEAD")
+        }
+        return Self.json(.ok, #"{"status":"ok"}"#)
     }
 
     /// Runs the ingest checks and intake; returns the answer and the outcome label for metrics.
@@ -69,8 +74,9 @@ public struct IngestResponder: HTTPResponder {
             source = client?.description ?? source
         } catch {
             let refusal = error as? Refusal ?? Refusal(.internalServerError, "internal")
-            logger.notice(
-                "delivery refused", metadata: ["relay.reason": .string(refusal.code), "relay.source": .string(source)])
+            refusals.log(
+                logger, .notice, "delivery refused",
+                metadata: ["relay.reason": .string(refusal.code), "relay.source": .string(source)])
             // Closing with an unread body makes the peer's TCP stack reset the connection before the client
             // reads the answer; reading (at most `max-body`) and discarding it lets the refusal arrive.
             if refusal != .bodyTooLarge { try? await discardBody(request, maxBody: settings.maxBody) }
@@ -83,8 +89,9 @@ public struct IngestResponder: HTTPResponder {
             return try await store(request, settings: settings)
         } catch {
             let refusal = error as? Refusal ?? Refusal(.internalServerError, "internal")
-            logger.notice(
-                "delivery refused", metadata: ["relay.reason": .string(refusal.code), "relay.source": .string(source)])
+            refusals.log(
+                logger, .notice, "delivery refused",
+                metadata: ["relay.reason": .string(refusal.code), "relay.source": .string(source)])
             return (Self.response(for: refusal), refusal.code)
         }
     }

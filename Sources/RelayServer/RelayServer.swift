@@ -15,19 +15,25 @@ public enum RelayServer {
     /// port 0). With `tls`, the listener speaks HTTPS with the credentials it holds at each handshake.
     public static func application(
         plan: RelayPlan, settings: LiveIngestSettings, intake: any EventIntake, drain: DrainState = DrainState(),
-        metrics: RelayMetrics = .none, operations: OperationsEndpoints = OperationsEndpoints(),
-        tls: TLSCredentials? = nil, logger: Logger,
+        metrics: RelayMetrics = .none, tls: TLSCredentials? = nil, logger: Logger,
         onListening: @escaping @Sendable (ListenAddress) async -> Void = { _ in }
     ) throws -> Application<IngestResponder> {
+        let refusals = LogThrottle()
         let responder = IngestResponder(
-            settings: settings, intake: intake, drain: drain, metrics: metrics, operations: operations, logger: logger)
+            settings: settings, intake: intake, drain: drain, metrics: metrics, refusals: refusals, logger: logger)
         let host = plan.listen.host
         let limits = plan.limits
         let http1 = HTTPServerBuilder.http1(
             configuration: HTTP1Channel.Configuration(
                 additionalChannelHandlers: [
+                    SourceGate(settings: settings) { peer in
+                        metrics.request(outcome: "source_not_allowed")
+                        refusals.log(
+                            logger, .notice, "connection refused",
+                            metadata: ["relay.reason": "source_not_allowed", "relay.source": .string(peer)])
+                    },
                     ReadTimeoutHandler(
-                        headTimeout: TimeAmount(limits.headerTimeout), bodyTimeout: TimeAmount(limits.bodyTimeout))
+                        headTimeout: TimeAmount(limits.headerTimeout), bodyTimeout: TimeAmount(limits.bodyTimeout)),
                 ]))
         return Application(
             responder: responder,
@@ -52,14 +58,26 @@ public enum RelayServer {
             drain: drain, logger: logger, onListening: onListening)
     }
 
-    /// A listener for `/metrics`, `/healthz` and `/readyz` only, on its own address (`metrics-listen`).
+    /// The most connections the operations listener serves at once: probes and scrapers, never a crowd.
+    public static let operationsConnectionLimit = 64
+
+    /// The operations listener (`metrics-listen`, loopback by default): `/metrics`, `/healthz` and `/readyz` only,
+    /// with the same read timeouts (and keep-alive idle limit) as ingest and a cap of its own on connections.
     public static func operationsApplication(
-        address: ListenAddress, operations: OperationsEndpoints, drain: DrainState, logger: Logger,
-        onListening: @escaping @Sendable (ListenAddress) async -> Void = { _ in }
+        address: ListenAddress, limits: ConnectionLimits, operations: OperationsEndpoints, drain: DrainState,
+        logger: Logger, onListening: @escaping @Sendable (ListenAddress) async -> Void = { _ in }
     ) -> Application<OperationsResponder> {
         Application(
             responder: OperationsResponder(operations: operations, drain: drain),
-            configuration: ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: nil),
+            server: .http1(
+                configuration: HTTP1Channel.Configuration(
+                    additionalChannelHandlers: [
+                        ReadTimeoutHandler(
+                            headTimeout: TimeAmount(limits.headerTimeout), bodyTimeout: TimeAmount(limits.bodyTimeout))
+                    ])),
+            configuration: ApplicationConfiguration(
+                address: .hostname(address.host, port: address.port), serverName: nil,
+                availableConnectionsDelegate: MaximumAvailableConnections(operationsConnectionLimit)),
             onServerRunning: { channel in
                 await onListening(ListenAddress(host: address.host, port: channel.localAddress?.port ?? address.port))
             },
@@ -67,7 +85,7 @@ public enum RelayServer {
     }
 }
 
-/// Answers the operator endpoints: on the main listener after the ingest path, or alone on `metrics-listen`.
+/// Answers the operator endpoints on the operations listener.
 public struct OperationsResponder: HTTPResponder {
     /// The request context.
     public typealias Context = IngestContext
@@ -75,7 +93,7 @@ public struct OperationsResponder: HTTPResponder {
     let operations: OperationsEndpoints
     let drain: DrainState
 
-    /// Serves `/metrics` (when configured), `/healthz` and `/readyz`; 404 for anything else.
+    /// Serves `/metrics`, `/healthz` and `/readyz`; 404 for anything else.
     public func respond(to request: Request, context: IngestContext) async throws -> Response {
         await response(to: request, path: request.uri.path)
     }

@@ -15,6 +15,9 @@ struct SpoolErrors: Sendable {
     func storage(_ error: any Error, isClosed: Bool) -> SpoolError {
         if let error = error as? SpoolError { return error }
         if isClosed { return closed }
+        if let error = error as? DatabaseError, error.resultCode == .SQLITE_FULL {
+            return SpoolError(.full, "spool `\(path)` is full (max-size or the disk): \(Self.reason(error))")
+        }
         return SpoolError(.storageFailed, "spool `\(path)`: \(Self.reason(error))")
     }
 

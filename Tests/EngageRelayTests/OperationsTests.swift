@@ -14,6 +14,19 @@ final class LoadState: Sendable {
 }
 
 /// Metrics, health, JSON logs, hot reload and TLS, each against the real `engage-relay serve` process.
+extension ServerProcess {
+    /// The bound port of the operations listener, from its start-up line.
+    func operationsPort() async throws -> Int {
+        try await waitForLog("operations endpoints listening")
+        let line = logText.split(separator: "\n").first { $0.contains("operations endpoints listening") } ?? ""
+        let address = line.split(separator: " ").first { $0.hasPrefix("relay.listen=") } ?? ""
+        guard let port = Int(address.split(separator: ":").last ?? "") else {
+            throw TestFailure("no operations port in `\(line)`")
+        }
+        return port
+    }
+}
+
 @Suite struct OperationsTests {
     /// A fresh folder for one test.
     static func folder(_ prefix: String) throws -> URL {
@@ -90,6 +103,7 @@ final class LoadState: Sendable {
         let server = try ServerProcess(config: config, log: folder.appendingPathComponent("server.log"))
         defer { server.stop() }
         let port = try await server.port()
+        let operationsPort = try await server.operationsPort()
 
         let contact = try Fixtures.engageBody("contact.created.json")
         let points = try Fixtures.engageBody("point.balance.updated.json")
@@ -105,9 +119,12 @@ final class LoadState: Sendable {
 
         var samples: [String: Double] = [:]
         let settled = try await Self.eventually {
-            samples = try await Self.metrics(port: port)
+            samples = try await Self.metrics(port: operationsPort)
+            // The spool gauges are refreshed on a timer, not per scrape: wait for them too.
             return samples[#"engage_relay_deliveries_total{outcome="delivered",sink="ok"}"#] == 3
                 && samples[#"engage_relay_deliveries_total{outcome="dead_lettered",sink="broken"}"#] == 1
+                && samples[#"engage_relay_spool_deliveries{sink="ok",state="delivered"}"#] == 3
+                && samples[#"engage_relay_spool_deliveries{sink="broken",state="failed"}"#] == 1
         }
         #expect(settled, "deliveries did not settle: \(samples.filter { $0.key.contains("deliveries") })")
         #expect(samples[#"engage_relay_requests_total{outcome="stored"}"#] == 4)
@@ -122,11 +139,14 @@ final class LoadState: Sendable {
         #expect(samples[#"engage_relay_ingest_duration_seconds_count"#] == 7)
         #expect(samples[#"engage_relay_delivery_duration_seconds_count{sink="ok"}"#].map { $0 >= 1 } == true)
 
-        let health = try await Self.get("/healthz", port: port)
-        #expect(health.status == 200)
-        let ready = try await Self.get("/readyz", port: port)
+        #expect(try await Self.get("/healthz", port: port).status == 200)
+        #expect(try await Self.get("/healthz", port: operationsPort).status == 200)
+        let ready = try await Self.get("/readyz", port: operationsPort)
         #expect(ready.status == 200)
         #expect(ready.body == #"{"status":"ready"}"#)
+        // The ingest listener serves the ingest path and /healthz only.
+        #expect(try await Self.get("/metrics", port: port).status == 404)
+        #expect(try await Self.get("/readyz", port: port).status == 404)
     }
 
     @Test func aSeparateMetricsListenerServesOperationsAndTheMainOneDoesNot() async throws {
@@ -143,15 +163,75 @@ final class LoadState: Sendable {
         let server = try ServerProcess(config: config, log: folder.appendingPathComponent("server.log"))
         defer { server.stop() }
         let port = try await server.port()
-        try await server.waitForLog("operations endpoints listening")
-        let line = server.logText.split(separator: "\n").first { $0.contains("operations endpoints listening") } ?? ""
-        let address = line.split(separator: " ").first { $0.hasPrefix("relay.listen=") } ?? ""
-        let operationsPort = try #require(Int(address.split(separator: ":").last ?? ""))
+        let operationsPort = try await server.operationsPort()
         #expect(try await Self.get("/metrics", port: port).status == 404)
         #expect(try await Self.get("/readyz", port: operationsPort).status == 200)
         let metrics = try await Self.get("/metrics", port: operationsPort)
         #expect(metrics.status == 200)
         #expect(try await Self.get("/webhooks/engage", port: operationsPort).status == 404)
+    }
+
+    @Test func aFullSpoolAnswers503AndReadinessSaysSoUntilItHasRoomAgain() async throws {
+        let folder = try Self.folder("full")
+        let config = folder.appendingPathComponent("relay.conf")
+        try """
+        listen 127.0.0.1:0
+        verify { secret env:ENGAGE_SIGNING_SECRET }
+        spool { path \(folder.path)/spool.db; max-size 64KiB }
+        sink ok file { path \(folder.path)/ok.jsonl }
+        route * -> ok
+        """.write(to: config, atomically: true, encoding: .utf8)
+        let server = try ServerProcess(config: config, log: folder.appendingPathComponent("server.log"))
+        defer { server.stop() }
+        let port = try await server.port()
+        let operationsPort = try await server.operationsPort()
+        #expect(try await Self.get("/readyz", port: operationsPort).status == 200)
+        // Bodies of 16 KiB fill a 64 KiB spool within a few events.
+        let padding = String(repeating: "x", count: 16 * 1024)
+        let bodies = (0..<12).map { index in
+            Array(#"{"eventType":"contact.created","id":"full-\#(index)","isEncrypted":false,"payload":{"note":"\#(padding)"},"tenant":"se"}"#.utf8)
+        }
+        var statuses: [Int] = []
+        for request in try await PythonSvix.sign(bodies) { statuses.append(try await Self.post(request, port: port)) }
+        #expect(statuses.contains(503), "the spool never filled: \(statuses)")
+        #expect(statuses.allSatisfy { $0 == 204 || $0 == 503 }, "\(statuses)")
+        let ready = try await Self.get("/readyz", port: operationsPort)
+        #expect(ready.status == 503)
+        #expect(ready.body.contains("spool_full"), "\(ready.body)")
+    }
+
+    @Test func refusalFloodsAreLoggedAFewLinesASecondWithACountOfTheRest() async throws {
+        let folder = try Self.folder("log-throttle")
+        let config = folder.appendingPathComponent("relay.conf")
+        try """
+        listen 127.0.0.1:0
+        verify { secret env:ENGAGE_SIGNING_SECRET }
+        spool { path \(folder.path)/spool.db }
+        sink ok file { path \(folder.path)/ok.jsonl }
+        route * -> ok
+        """.write(to: config, atomically: true, encoding: .utf8)
+        let server = try ServerProcess(config: config, log: folder.appendingPathComponent("server.log"))
+        defer { server.stop() }
+        let port = try await server.port()
+        let body = try Fixtures.engageBody("contact.created.json")
+        var forged = try await PythonSvix.sign([body])[0]
+        forged.signature = "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+        var refused = 0
+        let started = ContinuousClock.now
+        for _ in 0..<60 where try await Self.post(forged, port: port) == 401 { refused += 1 }
+        let elapsed = ContinuousClock.now - started
+        try await Task.sleep(for: .milliseconds(1100))
+        #expect(try await Self.post(forged, port: port) == 401)
+        try await server.waitForLog("relay.suppressed=")
+        let lines = server.logText.split(separator: "\n").filter { $0.contains("delivery refused") }
+        // At most five lines for each second the flood lasted (and the one after it), never one per request.
+        let seconds = Int(elapsed.components.seconds) + 2
+        #expect(refused == 60)
+        #expect(lines.count <= 5 * seconds && lines.count < 61, "\(lines.count) lines for 61 refusals")
+        let suppressed = lines.compactMap { line in
+            line.split(separator: " ").first { $0.hasPrefix("relay.suppressed=") }.flatMap { Int($0.dropFirst(17)) }
+        }
+        #expect(suppressed.reduce(0, +) + lines.count == 61, "every refusal is logged or counted")
     }
 
     @Test func sighupWithAChangedConfigReroutesUnderLoadAndABrokenOneKeepsTheOldRouting() async throws {
@@ -258,7 +338,8 @@ final class LoadState: Sendable {
         let port = try await server.port()
         let request = try await PythonSvix.sign([try Fixtures.engageBody("contact.created.json")])[0]
         #expect(try await Self.post(request, port: port) == 204)
-        #expect(await Self.eventually { (try? await Self.metrics(port: port))?[#"engage_relay_deliveries_total{outcome="retried",sink="slow"}"#] == 1 })
+        let operationsPort = try await server.operationsPort()
+        #expect(await Self.eventually { (try? await Self.metrics(port: operationsPort))?[#"engage_relay_deliveries_total{outcome="retried",sink="slow"}"#] == 1 })
 
         try Self.replaceAtomically(config, with: base + "\nroute * -> a\n")
         server.signal(SIGHUP)
@@ -269,7 +350,7 @@ final class LoadState: Sendable {
         let text = String(decoding: listing.stdout, as: UTF8.self)
         #expect(text.contains(request.messageId), "the removed sink's delivery is a dead letter: \(text)")
         #expect(text.contains("not in the config"))
-        let samples = try await Self.metrics(port: port)
+        let samples = try await Self.metrics(port: operationsPort)
         #expect(samples[#"engage_relay_config_reloads_total{result="success"}"#] == 1)
     }
 
