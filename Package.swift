@@ -209,6 +209,7 @@ let package = Package(
             dependencies: [
                 "RelayCore", "RelayTesting", "RelaySpoolSQLite", "EngageEvents",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             swiftSettings: strict
         ),

@@ -1,3 +1,4 @@
+import EngageEvents
 import CoreMetrics
 import Foundation
 import Synchronization
@@ -25,7 +26,9 @@ public final class RelayMetrics: Sendable {
 
     /// Counts an authentic event by its type.
     public func event(type: String) {
-        counter("engage_relay_events_total", [("type", type.isEmpty ? "unknown" : type)]).increment()
+        // Label values stay a bounded set: a sender cannot mint a new series per invented type.
+        let label = type.isEmpty ? "unknown" : EventType(type).isKnown ? type : "other"
+        counter("engage_relay_events_total", [("type", label)]).increment()
     }
 
     /// Counts what became of one delivery attempt.

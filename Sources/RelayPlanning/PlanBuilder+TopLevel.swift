@@ -84,6 +84,16 @@ extension PlanBuilder {
         if key == "header-timeout" { plan.limits.headerTimeout = duration } else { plan.limits.bodyTimeout = duration }
     }
 
+    mutating func buildMaxBuffered(_ directive: Directive) {
+        guard let value = singleValue(directive, usage: "max-buffered 64MiB") else { return }
+        guard let size = ConfigValue.byteSize(value.text), size >= 1024, size <= 1 << 40 else {
+            error("`\(value.text)` is not a size between 1KiB and 1TiB", at: value.range, suggestion: "the default is 64MiB")
+            return
+        }
+        plan.limits.maxBuffered = size
+        maxBufferedRange = value.range
+    }
+
     mutating func buildMaxConnections(_ directive: Directive) {
         guard let value = singleValue(directive, usage: "max-connections 1024") else { return }
         guard let count = ConfigValue.integer(value.text), (1...1_000_000).contains(count) else {

@@ -11,6 +11,8 @@ struct PlanBuilder {
     let environment: [String: String]
     var plan: RelayPlan
     var diagnostics: [Diagnostic] = []
+    /// Where `max-buffered` was set, for the check against `max-body`.
+    var maxBufferedRange: SourceRange?
     /// The `tls` block's files as read so far.
     var tlsFiles: (cert: String?, key: String?) = (nil, nil)
 
@@ -36,6 +38,11 @@ struct PlanBuilder {
                 suggestion: "add `verify { secret env:ENGAGE_SIGNING_SECRET }`")
         }
         buildRoutes(routes)
+        if plan.limits.maxBuffered < plan.maxBody {
+            error(
+                "`max-buffered` \(plan.limits.maxBuffered) bytes is less than `max-body` \(plan.maxBody): no body could be read",
+                at: maxBufferedRange ?? .fileStart, suggestion: "raise `max-buffered` to at least `max-body`")
+        }
         if !document.directives.contains(where: { $0.name.text == "metrics-listen" }) && plan.listen.port == 0 {
             // A receiver on any free port (tests, several on one host) takes any free operations port too.
             plan.metricsListen.port = 0

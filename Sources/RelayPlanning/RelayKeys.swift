@@ -128,6 +128,11 @@ public enum RelayKeys {
             reload: .restart(\.limits.maxConnections), doc: "connections served at once"
         ) { $0.buildMaxConnections($1) },
         RelayKey(
+            "max-buffered", .top, value: "size, ≥ max-body", default: "64MiB", reload: .restart(\.limits.maxBuffered),
+            doc: "the request bodies held in memory at once, across every connection; a request that finds no room "
+                + "is answered 503 `busy` with `Retry-After`, so `max-connections` × `max-body` never exceeds it"
+        ) { $0.buildMaxBuffered($1) },
+        RelayKey(
             "verify", .top, value: "block", default: "required", reload: .byKeys,
             doc: "how deliveries are authenticated"
         ) { $0.buildVerify($1) },

@@ -212,4 +212,6 @@ public struct ConnectionLimits: Sendable, Hashable {
     public internal(set) var bodyTimeout: Duration = .seconds(30)
     /// Connections served at once; more wait in the accept queue.
     public internal(set) var maxConnections = 1024
+    /// The bytes of request bodies held in memory at once, across every connection.
+    public internal(set) var maxBuffered: Int64 = 64 << 20
 }

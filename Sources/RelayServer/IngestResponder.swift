@@ -23,12 +23,15 @@ public struct IngestResponder: HTTPResponder {
     let metrics: RelayMetrics
     let logger: Logger
     let refusals: LogThrottle
+    let bodies: BodyBudget
 
     /// Creates a responder over live settings and an intake; refusals are logged through `refusals`.
     public init(
         settings: LiveIngestSettings, intake: any EventIntake, drain: DrainState = DrainState(),
-        metrics: RelayMetrics = .none, refusals: LogThrottle = LogThrottle(), logger: Logger
+        metrics: RelayMetrics = .none, refusals: LogThrottle = LogThrottle(),
+        bodies: BodyBudget = BodyBudget(limit: 64 << 20), logger: Logger
     ) {
+        self.bodies = bodies
         self.settings = settings
         self.intake = intake
         self.drain = drain
@@ -195,11 +198,16 @@ public struct IngestResponder: HTTPResponder {
         }
     }
 
-    /// Reads the body, refusing as soon as it grows past the cap (nothing beyond it is buffered).
+    /// Reads the body, refusing as soon as it grows past the cap (nothing beyond it is buffered) or the memory
+    /// budget of all bodies being read has no room for the next chunk.
     func readBody(_ request: Request, maxBody: Int) async throws -> [UInt8] {
         var bytes: [UInt8] = []
+        var reserved = 0
+        defer { bodies.release(reserved) }
         for try await chunk in request.body {
             guard bytes.count + chunk.readableBytes <= maxBody else { throw Refusal.bodyTooLarge }
+            guard bodies.reserve(chunk.readableBytes) else { throw Refusal.busy }
+            reserved += chunk.readableBytes
             bytes.append(contentsOf: chunk.readableBytesView)
         }
         return bytes

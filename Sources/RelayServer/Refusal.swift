@@ -31,6 +31,8 @@ public struct Refusal: Error, Sendable, Equatable {
     public static let unrouted = Refusal(.unprocessableContent, "unrouted")
     /// The receiver is shutting down; the sender should retry.
     public static let shuttingDown = Refusal(.serviceUnavailable, "shutting_down", retryAfterSeconds: 5)
+    /// The memory budget for request bodies (`max-buffered`) is spent by bodies being read now.
+    public static let busy = Refusal(.serviceUnavailable, "busy", retryAfterSeconds: 1)
     /// Authentic, but not an Engage envelope.
     public static let invalidBody = Refusal(.badRequest, "invalid_body")
 

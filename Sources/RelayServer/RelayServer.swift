@@ -20,7 +20,8 @@ public enum RelayServer {
     ) throws -> Application<IngestResponder> {
         let refusals = LogThrottle()
         let responder = IngestResponder(
-            settings: settings, intake: intake, drain: drain, metrics: metrics, refusals: refusals, logger: logger)
+            settings: settings, intake: intake, drain: drain, metrics: metrics, refusals: refusals,
+            bodies: BodyBudget(limit: Int(plan.limits.maxBuffered)), logger: logger)
         let host = plan.listen.host
         let limits = plan.limits
         let http1 = HTTPServerBuilder.http1(

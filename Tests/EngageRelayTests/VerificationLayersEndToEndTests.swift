@@ -197,6 +197,52 @@ import Testing
         }
     }
 
+    @Test func bodiesBeingReadShareOneMemoryBudgetAndARequestBeyondItGets503() async throws {
+        let body = try Fixtures.engageBody("contact.created.json")
+        let requests = try await PythonSvix.sign([body, body])
+        let config = """
+            listen 127.0.0.1:0
+            max-body 2KiB
+            max-buffered 2KiB
+            verify { secret env:ENGAGE_SIGNING_SECRET }
+            sink all file { path $DIR/all.jsonl }
+            route * -> all
+            """
+        try await RunningRelay.with(config: config) { relay in
+            // A client that sends most of a 2 KiB body and stalls holds 1,900 bytes of the 2 KiB budget.
+            let script = """
+                import socket, sys, time
+                s = socket.create_connection(("127.0.0.1", \(relay.port)))
+                s.sendall(b"POST /webhooks/engage HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 2000\\r\\n\\r\\n" + b"x" * 1900)
+                print("sent", flush=True)
+                sys.stdin.readline()
+                s.close()
+                """
+            let stall = Process()
+            stall.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            stall.arguments = ["python3", "-c", script]
+            let input = Pipe()
+            let output = Pipe()
+            stall.standardInput = input
+            stall.standardOutput = output
+            try stall.run()
+            defer { stall.terminate() }
+            _ = output.fileHandleForReading.availableData  // "sent"
+            var status = 0
+            let held = try await relay.eventually(timeout: .seconds(30)) {
+                status = try await relay.post(body, headers: requests[0].headers() + [("connection", "close")]).status
+                return status == 503
+            }
+            #expect(held, "a request that finds no room in the budget is refused, got \(status)")
+            try input.fileHandleForWriting.write(contentsOf: Data("\n".utf8))
+            stall.waitUntilExit()
+            let freed = try await relay.eventually(timeout: .seconds(30)) {
+                try await relay.post(body, headers: requests[1].headers() + [("connection", "close")]).status == 204
+            }
+            #expect(freed, "the budget is given back when the stalled request ends")
+        }
+    }
+
     @Test func aSlowLorisIsDisconnectedWhileNormalClientsAreServed() async throws {
         let body = try Fixtures.engageBody("contact.created.json")
         let requests = try await PythonSvix.sign([body, body])
