@@ -1,6 +1,7 @@
 import EngageEvents
 import RelayConfig
 import RelayCore
+import WebhookVerification
 
 extension RelayPlan {
     /// A human-readable table of the plan (listener, verification, sinks, routes) with no secret values.
@@ -15,6 +16,7 @@ extension RelayPlan {
         lines.append(
             "verify    \(verification.secrets.count) secret(s), \(verification.publicKeys.count) public key(s)"
                 + " [\(secrets.joined(separator: ", "))], tolerance \(verification.tolerance.configText)")
+        lines.append(contentsOf: verificationLayers.map { "          " + $0 })
         lines.append("spool     \(spool.path) (retention \(spool.retention.configText), commit \(spool.commit))")
         lines.append("unrouted  \(unrouted.rawValue)")
         lines.append("")
@@ -42,6 +44,29 @@ extension RelayPlan {
         lines.append("")
         lines.append(contentsOf: reachMatrix)
         return lines.joined(separator: "\n")
+    }
+
+    /// The verification layers besides signatures, each on when configured; names and sources, never values.
+    var verificationLayers: [String] {
+        let verification = self.verification
+        let off = "off"
+        let rate = verification.rateLimit.map { limit in
+            "\(Self.rateText(limit.rate))/s burst \(limit.burst)"
+                + (limit.perSourceRate.map { ", per source \(Self.rateText($0))/s burst \(limit.perSourceBurst ?? 1)" } ?? "")
+        }
+        return [
+            "allow     " + (verification.allow.isEmpty ? "any source" : verification.allow.map(\.text).joined(separator: " ")),
+            "trust     " + (verification.trustedProxies.isEmpty ? "no proxy" : verification.trustedProxies.map(\.description).joined(separator: " ")),
+            "header    " + (verification.headerTokens.isEmpty
+                ? off : verification.headerTokens.map { "\($0.token.name) [\($0.sources.map(\.description).joined(separator: ", "))]" }
+                    .joined(separator: "; ")),
+            "decrypt   " + (verification.decryption.map { "on [\($0.source)]" } ?? off),
+            "rate      " + (rate ?? off),
+        ]
+    }
+
+    static func rateText(_ rate: Double) -> String {
+        rate == rate.rounded() && rate < 1e15 ? String(Int64(rate)) : String(rate)
     }
 
     /// Which sinks each known event type reaches; `?` marks a sink reached only through a `where` filter.
