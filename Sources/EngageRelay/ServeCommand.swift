@@ -78,7 +78,10 @@ extension RelayPlan {
             "relay.verify.secrets": .stringConvertible(verification.secrets.count),
             "relay.verify.public-keys": .stringConvertible(verification.publicKeys.count),
             "relay.verify.allowlist": .string(verification.allow.isEmpty ? "off" : verification.allow.map(\.text).joined(separator: ",")),
-            "relay.verify.header-token": .string(verification.headerTokens.isEmpty ? "off" : "on"),
+            "relay.verify.tolerance": .string(verification.tolerance.configText),
+            "relay.verify.trust-proxy": .string(verification.trustedProxies.isEmpty ? "off" : "\(verification.trustedProxies.count) range(s)"),
+            "relay.verify.header-token": .string(
+                verification.headerTokens.isEmpty ? "off" : verification.headerTokens.map(\.token.name).joined(separator: ",")),
             "relay.verify.decrypt": .string(verification.decryption == nil ? "off" : "on"),
             "relay.verify.rate-limit": .string(verification.rateLimit == nil ? "off" : "on"),
             "relay.unrouted": .string(unrouted.rawValue),
