@@ -16,12 +16,14 @@ actor SyslogConnection {
     }
 
     let address: SyslogAddress
+    /// How long connecting, and writing one batch, may take.
+    let timeout: TimeAmount
     private var state = State.idle
 
-    /// How long opening a TCP connection may take.
-    static let connectTimeout = TimeAmount.seconds(5)
-
-    init(address: SyslogAddress) { self.address = address }
+    init(address: SyslogAddress, timeout: TimeAmount) {
+        self.address = address
+        self.timeout = timeout
+    }
 
     /// Writes the messages in order and returns how many were written before the first failure, and that failure.
     func send(_ messages: [ByteBuffer]) async -> (written: Int, failure: (any Error)?) {
@@ -33,12 +35,18 @@ actor SyslogConnection {
         }
         let writes = messages.map { channel.write($0) }
         channel.flush()
+        // A receiver that stops reading fills the socket buffer and the writes never complete: past the timeout
+        // the connection is closed, which fails them, and the engine retries the batch.
+        let timeout = self.timeout
+        let deadline = channel.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
+        defer { deadline.cancel() }
         for (index, write) in writes.enumerated() {
             do {
                 try await write.get()
             } catch {
                 drop(channel)
-                return (index, error)
+                let reason = channel.isActive ? error : SinkError("syslog at \(address): writing did not finish within \(timeout)")
+                return (index, reason)
             }
         }
         return (messages.count, nil)
@@ -76,7 +84,8 @@ actor SyslogConnection {
                 }
             case .idle:
                 let address = self.address
-                state = .connecting(Task { try await SyslogConnection.connect(to: address) })
+                let timeout = self.timeout
+                state = .connecting(Task { try await SyslogConnection.connect(to: address, timeout: timeout) })
             }
         }
     }
@@ -86,7 +95,7 @@ actor SyslogConnection {
         channel.close(promise: nil)
     }
 
-    private static func connect(to address: SyslogAddress) async throws -> any Channel {
+    private static func connect(to address: SyslogAddress, timeout: TimeAmount) async throws -> any Channel {
         let group = MultiThreadedEventLoopGroup.singleton
         do {
             switch address {
@@ -96,7 +105,7 @@ actor SyslogConnection {
                 return try await DatagramBootstrap(group: group).connect(unixDomainSocketPath: path).get()
             case .tcp(let host, let port):
                 return try await ClientBootstrap(group: group)
-                    .connectTimeout(connectTimeout)
+                    .connectTimeout(timeout)
                     .channelOption(.socketOption(.so_keepalive), value: 1)
                     .connect(host: host, port: port).get()
             }

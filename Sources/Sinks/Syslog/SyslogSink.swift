@@ -37,6 +37,10 @@ public final class SyslogSink: Sink {
             "app-name", default: "engage-relay",
             doc: "APP-NAME (RFC 5424) or tag (RFC 3164): printable ASCII without [ ] :, at most 48 characters")
         static let hostname = SinkOptionKey.string("hostname", doc: "HOSTNAME field (default: this machine's host name)")
+        static let timeout = SinkOptionKey.duration(
+            "timeout", default: "10s", in: .milliseconds(1)...(.seconds(3600)),
+            doc: "how long connecting or writing a batch may take before the batch is retried (a receiver that stops "
+                + "reading cannot hold the sink, a reload or a shutdown)")
         static let template = SinkOptionKey.string(
             "template",
             doc: "message text with {type} {tenant} {id} {contactId} placeholders (default: the payload as compact JSON)")
@@ -45,7 +49,7 @@ public final class SyslogSink: Sink {
     /// The options of a `syslog` block.
     public static let options: [SinkOption] = [
         Key.address.option, Key.format.option, Key.facility.option, Key.severity.option, Key.appName.option,
-        Key.hostname.option, Key.template.option,
+        Key.hostname.option, Key.timeout.option, Key.template.option,
     ]
 
     /// Up to 64 events per delivery, each sent as its own message.
@@ -96,7 +100,7 @@ public final class SyslogSink: Sink {
             format: format, priority: facility * 8 + severity, hostname: hostname, appName: appName,
             processID: "\(getpid())", template: template)
         limit = address.maxMessageBytes(for: format)
-        connection = SyslogConnection(address: address)
+        connection = SyslogConnection(address: address, timeout: TimeAmount(options[Key.timeout] ?? .seconds(10)))
     }
 
     /// Sends one message per event, in order; events sent before a failure count as delivered, the rest are retried
