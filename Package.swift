@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "WebhookVerification", targets: ["WebhookVerification"]),
         .library(name: "RelayConfig", targets: ["RelayConfig"]),
         .library(name: "RelayCore", targets: ["RelayCore"]),
+        .library(name: "RelayServer", targets: ["RelayServer"]),
         .library(name: "RelayTesting", targets: ["RelayTesting"]),
         .plugin(name: "CheckRelayConfig", targets: ["CheckRelayConfig"]),
     ],
@@ -151,36 +152,6 @@ let package = Package(
                     verb: "check-relay-config",
                     description: "Validate engage-relay configs like `engage-relay check`; fails on any error")),
             path: "Plugins/CheckRelayConfig"
-        ),
-        .executableTarget(
-            name: "relay-bench",
-            dependencies: ["EngageEvents", "RelayConfig", "RelayCore", "WebhookVerification"],
-            path: "benchmarks/Sources/relay-bench",
-            swiftSettings: strict
-        ),
-        .executableTarget(
-            name: "relay-baseline",
-            dependencies: [
-                "EngageEvents", "EngageRelay", "RelayServer",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "benchmarks/Sources/relay-baseline",
-            swiftSettings: strict
-        ),
-        .executableTarget(
-            name: "relay-load",
-            dependencies: [
-                "WebhookVerification",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-            ],
-            path: "benchmarks/Sources/relay-load",
-            swiftSettings: strict
         ),
         .target(
             name: "RelayTesting",
