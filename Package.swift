@@ -155,7 +155,11 @@ let package = Package(
         ),
         .target(
             name: "RelayTesting",
-            dependencies: ["RelayCore", "WebhookVerification", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "RelayCore", "WebhookVerification",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Scripts")],
             swiftSettings: strict
         ),
 

@@ -1,5 +1,6 @@
 import EngageRelay
 import Foundation
+import RelayTesting
 import Testing
 
 /// The `engage-relay` executable run as a child process.

@@ -3,6 +3,7 @@ import EngageRelay
 import Foundation
 import NIOCore
 import NIOHTTP1
+import RelayTesting
 import Synchronization
 import Testing
 
@@ -87,7 +88,7 @@ final class LoadState: Sendable {
         route contact.* -> ok
         route point.* -> broken
         """.write(to: config, atomically: true, encoding: .utf8)
-        let server = try ServerProcess(config: config, log: folder.appendingPathComponent("server.log"))
+        let server = try RelayProcess(config: config, log: folder.appendingPathComponent("server.log"))
         defer { server.stop() }
         let port = try await server.port()
 
@@ -140,7 +141,7 @@ final class LoadState: Sendable {
         sink ok file { path \(folder.path)/ok.jsonl }
         route * -> ok
         """.write(to: config, atomically: true, encoding: .utf8)
-        let server = try ServerProcess(config: config, log: folder.appendingPathComponent("server.log"))
+        let server = try RelayProcess(config: config, log: folder.appendingPathComponent("server.log"))
         defer { server.stop() }
         let port = try await server.port()
         try await server.waitForLog("operations endpoints listening")
@@ -168,7 +169,7 @@ final class LoadState: Sendable {
             """
         }
         try configText(route: "route * -> a").write(to: config, atomically: true, encoding: .utf8)
-        let server = try ServerProcess(config: config, log: folder.appendingPathComponent("server.log"))
+        let server = try RelayProcess(config: config, log: folder.appendingPathComponent("server.log"))
         defer { server.stop() }
         let port = try await server.port()
 
@@ -253,7 +254,7 @@ final class LoadState: Sendable {
             sink slow exec { command false; retry-exit-codes 1; retry attempts=5 backoff=1h..2h }
             route * -> a, slow
             """).write(to: config, atomically: true, encoding: .utf8)
-        let server = try ServerProcess(config: config, log: folder.appendingPathComponent("server.log"))
+        let server = try RelayProcess(config: config, log: folder.appendingPathComponent("server.log"))
         defer { server.stop() }
         let port = try await server.port()
         let request = try await PythonSvix.sign([try Fixtures.engageBody("contact.created.json")])[0]
@@ -276,7 +277,7 @@ final class LoadState: Sendable {
     @Test func jsonLogsAreOneJSONObjectPerLine() async throws {
         let folder = try Self.folder("json-logs")
         let (_, config) = try CrashTests.makeConfig(prefix: "json-logs")
-        let server = try ServerProcess(
+        let server = try RelayProcess(
             config: config, log: folder.appendingPathComponent("server.log"),
             arguments: ["--log-format", "json", "--log-level", "debug"])
         defer { server.stop() }
@@ -325,7 +326,7 @@ final class LoadState: Sendable {
         sink out file { path \(folder.path)/out.jsonl }
         route * -> out
         """.write(to: config, atomically: true, encoding: .utf8)
-        let server = try ServerProcess(config: config, log: folder.appendingPathComponent("server.log"))
+        let server = try RelayProcess(config: config, log: folder.appendingPathComponent("server.log"))
         defer { server.stop() }
         let port = try await server.port()
         #expect(server.logText.contains("relay.tls=on"))
