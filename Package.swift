@@ -158,6 +158,7 @@ let package = Package(
             dependencies: [
                 "RelayCore", "WebhookVerification",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
             ],
             resources: [.copy("Scripts")],
             swiftSettings: strict
@@ -172,6 +173,15 @@ let package = Package(
         ),
         .testTarget(name: "RelayConfigTests", dependencies: ["RelayConfig"], swiftSettings: strict),
         .testTarget(name: "RelayCoreTests", dependencies: ["RelayCore", "RelayTesting"], swiftSettings: strict),
+        .testTarget(
+            name: "RelayTestingTests",
+            dependencies: [
+                "RelayTesting",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "RelaySpoolSQLiteTests",
             dependencies: [
