@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "RelayConfig", targets: ["RelayConfig"]),
         .library(name: "RelayCore", targets: ["RelayCore"]),
         .library(name: "RelayPlanning", targets: ["RelayPlanning"]),
+        .library(name: "RelayServer", targets: ["RelayServer"]),
         .library(name: "RelayTesting", targets: ["RelayTesting"]),
         .plugin(name: "CheckRelayConfig", targets: ["CheckRelayConfig"]),
     ],
@@ -160,39 +161,14 @@ let package = Package(
                     description: "Validate engage-relay configs like `engage-relay check`; fails on any error")),
             path: "Plugins/CheckRelayConfig"
         ),
-        .executableTarget(
-            name: "relay-bench",
-            dependencies: ["EngageEvents", "RelayConfig", "RelayCore", "RelayPlanning", "WebhookVerification"],
-            path: "benchmarks/Sources/relay-bench",
-            swiftSettings: strict
-        ),
-        .executableTarget(
-            name: "relay-baseline",
-            dependencies: [
-                "EngageEvents", "EngageRelay", "RelayServer",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "benchmarks/Sources/relay-baseline",
-            swiftSettings: strict
-        ),
-        .executableTarget(
-            name: "relay-load",
-            dependencies: [
-                "WebhookVerification",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-            ],
-            path: "benchmarks/Sources/relay-load",
-            swiftSettings: strict
-        ),
         .target(
             name: "RelayTesting",
-            dependencies: ["RelayCore", "WebhookVerification", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "RelayCore", "WebhookVerification",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ],
+            resources: [.copy("Scripts")],
             swiftSettings: strict
         ),
 
@@ -216,6 +192,15 @@ let package = Package(
         .testTarget(
             name: "RelayPlanningTests",
             dependencies: ["RelayPlanning", "RelayCore", "RelayTesting", "WebhookVerification"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "RelayTestingTests",
+            dependencies: [
+                "RelayTesting",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -14,20 +14,11 @@ extension EngageRelayCommand {
         @Option(name: .shortAndLong, help: "The config file.")
         var config: String = "engage-relay.conf"
 
-        @Option(help: "Log level (overrides `log-level`): trace, debug, info, notice, warning, error, critical.")
-        var logLevel: String?
+        @Option(help: "Log level (overrides `log-level`).")
+        var logLevel: LogLevel?
 
         @Option(help: "Log format (overrides `log-format`): text, or json for one JSON object per line.")
-        var logFormat: String?
-
-        func validate() throws {
-            if let logLevel, Logger.Level(rawValue: logLevel) == nil {
-                throw ValidationError("unknown log level `\(logLevel)`; use one of \(LogSettings.levels.joined(separator: ", "))")
-            }
-            if let logFormat, RelayLogging.Format(rawValue: logFormat) == nil {
-                throw ValidationError("unknown log format `\(logFormat)`; use text or json")
-            }
-        }
+        var logFormat: RelayLogging.Format?
 
         func run() async throws {
             // Until the reload handler is installed, a SIGHUP (a logrotate postrotate, say) must not end the process.
@@ -35,8 +26,8 @@ extension EngageRelayCommand {
             let loaded = try ConfigLoading.load(config, quietWhenValid: true)
             guard let plan = loaded.plan else { throw ExitCode(1) }
             RelayLogging.bootstrap(
-                format: RelayLogging.Format(rawValue: logFormat ?? plan.log.format) ?? .text,
-                level: Logger.Level(rawValue: logLevel ?? plan.log.level) ?? .info)
+                format: logFormat ?? RelayLogging.Format(rawValue: plan.log.format) ?? .text,
+                level: logLevel?.level ?? Logger.Level(rawValue: plan.log.level) ?? .info)
             let logger = Logger(label: "engage-relay")
             for warning in loaded.diagnostics {
                 logger.warning("config diagnostic", metadata: ["relay.diagnostic": .string(warning.line(in: loaded.source))])
@@ -60,6 +51,28 @@ extension EngageRelayCommand {
         }
     }
 }
+
+extension EngageRelayCommand.Serve {
+    /// A `--log-level` value: swift-log's levels, spelt as in the config's `log-level`.
+    enum LogLevel: String, CaseIterable, ExpressibleByArgument {
+        case trace, debug, info, notice, warning, error, critical
+
+        var level: Logger.Level {
+            switch self {
+            case .trace: .trace
+            case .debug: .debug
+            case .info: .info
+            case .notice: .notice
+            case .warning: .warning
+            case .error: .error
+            case .critical: .critical
+            }
+        }
+    }
+}
+
+/// `--log-format text|json`.
+extension RelayLogging.Format: ExpressibleByArgument {}
 
 extension RelayPlan {
     /// What an operator needs to see at start: addresses, routes, sinks, spool, and which verification layers are

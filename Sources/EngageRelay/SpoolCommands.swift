@@ -39,8 +39,8 @@ struct EventFilters: ParsableArguments {
     @Option(help: "Only this event type.")
     var type: String?
 
-    @Option(help: "Only events with a delivery in this state: pending, in-flight, delivered, failed.")
-    var state: String?
+    @Option(help: "Only events with a delivery in this state.")
+    var state: State?
 
     @Option(help: "Only deliveries to this sink.")
     var sink: String?
@@ -52,21 +52,37 @@ struct EventFilters: ParsableArguments {
     var until: String?
 
     func validate() throws {
-        if let state, DeliveryState(rawValue: state) == nil {
-            throw ValidationError("unknown state `\(state)`; use pending, in-flight, delivered or failed")
-        }
         for text in [since, until].compactMap({ $0 }) where Self.date(text) == nil {
             throw ValidationError("`\(text)` is neither an ISO 8601 time nor a duration such as 2h")
         }
     }
 
-    var deliveryState: DeliveryState? { state.flatMap(DeliveryState.init(rawValue:)) }
+    var deliveryState: DeliveryState? { state?.deliveryState }
     var sinceDate: Date? { since.flatMap(Self.date) }
     var untilDate: Date? { until.flatMap(Self.date) }
 
     static func date(_ text: String) -> Date? {
         if let duration = ConfigValue.duration(text) { return Date().addingTimeInterval(-duration.seconds) }
         return try? Date(text, strategy: .iso8601)
+    }
+}
+
+extension EventFilters {
+    /// A `--state` value: a delivery state, spelt as the spool and `--json` output spell it.
+    enum State: String, CaseIterable, ExpressibleByArgument {
+        case pending
+        case inFlight = "in-flight"
+        case delivered
+        case failed
+
+        var deliveryState: DeliveryState {
+            switch self {
+            case .pending: .pending
+            case .inFlight: .inFlight
+            case .delivered: .delivered
+            case .failed: .failed
+            }
+        }
     }
 }
 

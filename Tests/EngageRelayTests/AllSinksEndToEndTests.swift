@@ -1,5 +1,6 @@
 import EngageRelay
 import Foundation
+import RelayTesting
 import Testing
 
 /// One config, all five built-in sink kinds, the signed samples routed through them at once.

@@ -1,5 +1,6 @@
 import EngageRelay
 import Foundation
+import RelayTesting
 import Testing
 
 /// The `engage-relay` executable run as a child process.
@@ -71,6 +72,33 @@ import Testing
         #expect(sent.stdoutText.hasPrefix("204 "))
         let verdict = readLine(reader)
         #expect(verdict.hasPrefix("valid msg_"), "svix said: \(verdict)")
+    }
+
+    @Test(arguments: [
+        (["serve", "--log-level", "loud"], ["trace", "debug", "info", "notice", "warning", "error", "critical"]),
+        (["serve", "--log-format", "yaml"], ["text", "json"]),
+        (["events", "list", "--state", "inflight"], ["pending", "in-flight", "delivered", "failed"]),
+    ])
+    func anUnknownOptionValueIsRefusedWithTheValidOnes(arguments: [String], valid: [String]) async throws {
+        let result = try await ChildProcess.run(RelayBinary.url.path, arguments, environment: environment)
+        #expect(result.status == 64, "\(result.stderrText)")
+        #expect(result.stderrText.contains("The value '\(arguments[arguments.count - 1])' is invalid"))
+        // argument-parser quotes up to five values in one sentence and lists more as `- value` lines.
+        let list = try #require(result.stderrText.components(separatedBy: "Please provide one of").last)
+        for value in valid {
+            #expect(list.contains("'\(value)'") || list.contains("- \(value)\n"), "`\(value)` is not listed: \(list)")
+        }
+    }
+
+    @Test(arguments: [
+        ["serve", "--config", "no-such.conf", "--log-level", "notice", "--log-format", "json"],
+        ["events", "list", "--spool", "no-such.db", "--state", "in-flight"],
+    ])
+    func theDocumentedSpellingsAreAccepted(arguments: [String]) async throws {
+        let result = try await ChildProcess.run(
+            RelayBinary.url.path, arguments, cwd: Fixtures.folder, environment: environment)
+        #expect(result.status == 1, "parsed, then stopped at the missing file: \(result.stderrText)")
+        #expect(!result.stderrText.contains("is invalid"))
     }
 
     func readLine(_ handle: FileHandle) -> String {

@@ -3,13 +3,12 @@ import EngageRelay
 import Foundation
 import NIOCore
 import NIOHTTP1
+import RelayTesting
 import Synchronization
 import Testing
 
 /// `kill -9` of the real server mid-stream loses nothing that was acknowledged.
 @Suite struct CrashTests {
-    typealias ServerProcess = EngageRelayTests.ServerProcess
-
     /// State shared by the client tasks.
     final class Shared: Sendable {
         let acknowledged = Mutex<[String]>([])
@@ -79,7 +78,7 @@ import Testing
         let requests = try await PythonSvix.sign((0..<2000).map { samples[$0 % samples.count] })
         let shared = Shared()
 
-        let first = try ServerProcess(config: config, log: folder.appendingPathComponent("first.log"))
+        let first = try RelayProcess(config: config, log: folder.appendingPathComponent("first.log"))
         defer { first.stop() }
         let port = try await first.port()
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -88,7 +87,7 @@ import Testing
             }
             group.addTask {
                 while shared.acknowledged.withLock({ $0.count }) < 700 { try await Task.sleep(for: .milliseconds(5)) }
-                first.kill9()
+                await first.kill9()
                 shared.killed.withLock { $0 = true }
             }
             try await group.waitForAll()
@@ -96,7 +95,7 @@ import Testing
         let acked = Set(shared.acknowledged.withLock { $0 })
         #expect(acked.count >= 700)
 
-        let second = try ServerProcess(config: config, log: folder.appendingPathComponent("second.log"))
+        let second = try RelayProcess(config: config, log: folder.appendingPathComponent("second.log"))
         defer { second.stop() }
         _ = try await second.port()
         let delivered = try await Self.waitForDelivery(of: acked, in: folder, timeout: .seconds(90))
@@ -114,7 +113,7 @@ extension CrashTests {
         let requests = try await PythonSvix.sign((0..<600).map { samples[$0 % samples.count] })
         let shared = Shared()
 
-        let server = try ServerProcess(config: config, log: folder.appendingPathComponent("first.log"))
+        let server = try RelayProcess(config: config, log: folder.appendingPathComponent("first.log"))
         defer { server.stop() }
         let port = try await server.port()
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -137,7 +136,7 @@ extension CrashTests {
         #expect(refused.allSatisfy { $0 == 503 }, "while draining, new requests get 503 (shutting_down): \(refused)")
         let acked = Set(shared.acknowledged.withLock { $0 })
 
-        let second = try ServerProcess(config: config, log: folder.appendingPathComponent("second.log"))
+        let second = try RelayProcess(config: config, log: folder.appendingPathComponent("second.log"))
         defer { second.stop() }
         _ = try await second.port()
         let delivered = try await Self.waitForDelivery(of: acked, in: folder, timeout: .seconds(60))

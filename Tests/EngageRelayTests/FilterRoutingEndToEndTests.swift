@@ -1,5 +1,6 @@
 import EngageRelay
 import Foundation
+import RelayTesting
 import Testing
 
 /// A config with `where` filters routes the signed samples to exactly the expected files.

@@ -3,6 +3,7 @@ import EngageRelay
 import Foundation
 import NIOCore
 import NIOHTTP1
+import RelayTesting
 import Synchronization
 import Testing
 
@@ -14,7 +15,7 @@ final class LoadState: Sendable {
 }
 
 /// Metrics, health, JSON logs, hot reload and TLS, each against the real `engage-relay serve` process.
-extension ServerProcess {
+extension RelayProcess {
     /// The bound port of the operations listener, from its start-up line.
     func operationsPort() async throws -> Int {
         try await waitForLog("operations endpoints listening")
@@ -100,7 +101,7 @@ extension ServerProcess {
         route contact.* -> ok
         route point.* -> broken
         """.write(to: config, atomically: true, encoding: .utf8)
-        let server = try ServerProcess(config: config, log: folder.appendingPathComponent("server.log"))
+        let server = try RelayProcess(config: config, log: folder.appendingPathComponent("server.log"))
         defer { server.stop() }
         let port = try await server.port()
         let operationsPort = try await server.operationsPort()
@@ -160,7 +161,7 @@ extension ServerProcess {
         sink ok file { path \(folder.path)/ok.jsonl }
         route * -> ok
         """.write(to: config, atomically: true, encoding: .utf8)
-        let server = try ServerProcess(config: config, log: folder.appendingPathComponent("server.log"))
+        let server = try RelayProcess(config: config, log: folder.appendingPathComponent("server.log"))
         defer { server.stop() }
         let port = try await server.port()
         let operationsPort = try await server.operationsPort()
@@ -181,7 +182,7 @@ extension ServerProcess {
         sink ok file { path \(folder.path)/ok.jsonl }
         route * -> ok
         """.write(to: config, atomically: true, encoding: .utf8)
-        let server = try ServerProcess(config: config, log: folder.appendingPathComponent("server.log"))
+        let server = try RelayProcess(config: config, log: folder.appendingPathComponent("server.log"))
         defer { server.stop() }
         let port = try await server.port()
         let operationsPort = try await server.operationsPort()
@@ -210,7 +211,7 @@ extension ServerProcess {
         sink ok file { path \(folder.path)/ok.jsonl }
         route * -> ok
         """.write(to: config, atomically: true, encoding: .utf8)
-        let server = try ServerProcess(config: config, log: folder.appendingPathComponent("server.log"))
+        let server = try RelayProcess(config: config, log: folder.appendingPathComponent("server.log"))
         defer { server.stop() }
         let port = try await server.port()
         let body = try Fixtures.engageBody("contact.created.json")
@@ -248,7 +249,7 @@ extension ServerProcess {
             """
         }
         try configText(route: "route * -> a").write(to: config, atomically: true, encoding: .utf8)
-        let server = try ServerProcess(config: config, log: folder.appendingPathComponent("server.log"))
+        let server = try RelayProcess(config: config, log: folder.appendingPathComponent("server.log"))
         defer { server.stop() }
         let port = try await server.port()
 
@@ -333,7 +334,7 @@ extension ServerProcess {
             sink slow exec { command false; retry-exit-codes 1; retry attempts=5 backoff=1h..2h }
             route * -> a, slow
             """).write(to: config, atomically: true, encoding: .utf8)
-        let server = try ServerProcess(config: config, log: folder.appendingPathComponent("server.log"))
+        let server = try RelayProcess(config: config, log: folder.appendingPathComponent("server.log"))
         defer { server.stop() }
         let port = try await server.port()
         let request = try await PythonSvix.sign([try Fixtures.engageBody("contact.created.json")])[0]
@@ -357,7 +358,7 @@ extension ServerProcess {
     @Test func jsonLogsAreOneJSONObjectPerLine() async throws {
         let folder = try Self.folder("json-logs")
         let (_, config) = try CrashTests.makeConfig(prefix: "json-logs")
-        let server = try ServerProcess(
+        let server = try RelayProcess(
             config: config, log: folder.appendingPathComponent("server.log"),
             arguments: ["--log-format", "json", "--log-level", "debug"])
         defer { server.stop() }
@@ -406,7 +407,7 @@ extension ServerProcess {
         sink out file { path \(folder.path)/out.jsonl }
         route * -> out
         """.write(to: config, atomically: true, encoding: .utf8)
-        let server = try ServerProcess(config: config, log: folder.appendingPathComponent("server.log"))
+        let server = try RelayProcess(config: config, log: folder.appendingPathComponent("server.log"))
         defer { server.stop() }
         let port = try await server.port()
         #expect(server.logText.contains("relay.tls=on"))

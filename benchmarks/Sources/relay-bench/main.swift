@@ -1,5 +1,6 @@
 // Micro-benchmarks of the per-request work: signature verification, envelope decode, route matching with
-// filters, and config parsing. Run in release: `swift run -c release relay-bench` (benchmarks/run does).
+// filters, and config parsing. Run in release: `swift run -c release --package-path benchmarks relay-bench`
+// (benchmarks/run does).
 import EngageEvents
 import Foundation
 import RelayConfig

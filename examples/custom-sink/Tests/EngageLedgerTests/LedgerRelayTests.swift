@@ -1,4 +1,5 @@
 import Foundation
+import RelayTesting
 import Testing
 
 /// The built `ledger-relay` binary, run as a child process on the shipped `ledger.conf`.
@@ -12,21 +13,24 @@ import Testing
         try config.write(to: folder.appendingPathComponent("ledger.conf"), atomically: true, encoding: .utf8)
 
         let relay = try RelayProcess(
-            config: "ledger.conf", in: folder, environment: ["ENGAGE_SIGNING_SECRET": PythonSvix.secret])
+            executable: BuiltProducts.executable(named: "ledger-relay"), config: "ledger.conf",
+            arguments: ["--log-level", "debug"], in: folder,
+            environment: ["ENGAGE_SIGNING_SECRET": PythonSvix.testSecret],
+            log: folder.appendingPathComponent("relay.log"))
         do {
             try await deliverAndReadBack(relay, folder: folder)
         } catch {
-            _ = await relay.stop()
+            _ = await relay.terminate()
             throw error
         }
-        let status = await relay.stop()
+        let status = await relay.terminate()
         #expect(status == 0, "ledger-relay did not drain and exit 0 on SIGTERM:\n\(relay.logText)")
     }
 
     func deliverAndReadBack(_ relay: RelayProcess, folder: URL) async throws {
-        let port = try await relay.port()
+        let port = try await relay.port(timeout: .seconds(60))
         let body = try Data(contentsOf: Fixtures.url("point.balance.updated.json"))
-        let signed = try await PythonSvix.sign(body)
+        let signed = try await PythonSvix.sign([Array(body)])[0]
         let bodyFile = folder.appendingPathComponent("body.json")
         try body.write(to: bodyFile)
         let response = try await ChildProcess.run(

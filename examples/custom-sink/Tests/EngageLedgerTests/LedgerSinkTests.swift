@@ -144,7 +144,7 @@ import Testing
         """.write(to: config, atomically: true, encoding: .utf8)
         let loaded = try RelayPlan.load(
             path: config.path, registry: SinkRegistry().adding(LedgerSink.self),
-            environment: ["LEDGER_TEST_SECRET": PythonSvix.secret])
+            environment: ["LEDGER_TEST_SECRET": PythonSvix.testSecret])
         #expect(loaded.plan == nil)
         let errors = loaded.diagnostics.filter { $0.severity == .error }
         #expect(errors.count == 1)
