@@ -117,7 +117,7 @@ struct GroupCommitTests {
         try await spool.close()
     }
 
-    @Test("a full disk fails the append with `storageFailed`, and appends work again once there is room")
+    @Test("a full disk fails the append with `full`, and appends work again once there is room")
     func fullDisk() async throws {
         let fixture = try SpoolFixture()
         defer { fixture.remove() }
@@ -132,7 +132,8 @@ struct GroupCommitTests {
         big.body = Array(repeating: 0x20, count: 1_000_000)
 
         let error = await #expect(throws: SpoolError.self) { try await spool.append(big) }
-        #expect(error?.code == .storageFailed)
+        // A full disk or `max-size` is `full`: ingest answers 503 and readiness reports `spool_full`.
+        #expect(error?.code == .full)
         #expect(error?.message.contains("full") == true)
         try await spool.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA max_page_count = 1000000000") }
         #expect(try await spool.append(big) == .stored)
