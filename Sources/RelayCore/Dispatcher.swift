@@ -257,6 +257,10 @@ public final class Dispatcher: Service {
     }
 
     /// The spool result for one outcome: retries are scheduled with backoff until attempts or age run out.
+    ///
+    /// A sink's delay hint is held to `[minBackoff, maxBackoff]`. A retry that would fall after `max-age` is moved
+    /// to that boundary, one last attempt, unless less than `minBackoff` is left before it: then the delivery
+    /// becomes a dead letter now, so no retry ever comes sooner than the minimum backoff.
     func result(for outcome: DeliveryOutcome, of delivery: ClaimedDelivery, policy: DeliveryPolicy, at time: Date)
         -> DeliveryResult
     {
@@ -267,12 +271,20 @@ public final class Dispatcher: Service {
         case .failed(let reason):
             return DeliveryResult(delivery, .failed, error: Self.bounded(reason), at: time)
         case .retry(let reason, let after):
-            let delay = after ?? policy.retry.delay(afterAttempt: attempt, unit: jitter)
-            let next = time.addingTimeInterval(delay.seconds)
-            let tooOld = next.timeIntervalSince(delivery.receivedAt) > policy.retry.maxAge.seconds
-            guard attempt < policy.retry.maxAttempts, !tooOld else {
-                let why = tooOld ? "gave up after max-age" : "gave up after \(attempt) attempts"
-                return DeliveryResult(delivery, .failed, error: Self.bounded("\(why): \(reason)"), at: time)
+            let retry = policy.retry
+            guard attempt < retry.maxAttempts else {
+                return DeliveryResult(
+                    delivery, .failed, error: Self.bounded("gave up after \(attempt) attempts: \(reason)"), at: time)
+            }
+            let delay = after.map(retry.bounded(hint:)) ?? retry.delay(afterAttempt: attempt, unit: jitter)
+            let deadline = delivery.receivedAt.addingTimeInterval(retry.maxAge.seconds)
+            var next = time.addingTimeInterval(delay.seconds)
+            if next > deadline {
+                guard deadline.timeIntervalSince(time) >= retry.minBackoff.seconds else {
+                    return DeliveryResult(
+                        delivery, .failed, error: Self.bounded("gave up after max-age: \(reason)"), at: time)
+                }
+                next = deadline
             }
             return DeliveryResult(delivery, .retry(at: next), error: Self.bounded(reason), at: time)
         }
