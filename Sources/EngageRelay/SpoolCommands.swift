@@ -39,7 +39,11 @@ struct EventFilters: ParsableArguments {
     @Option(help: "Only this event type.")
     var type: String?
 
-    @Option(help: "Only events with a delivery in this state: pending, in-flight, delivered, failed.")
+    @Option(
+        help: """
+            Only events with a delivery in this state (pending, in-flight, delivered, failed), or only events in \
+            this state (unrouted, undeliverable).
+            """)
     var state: String?
 
     @Option(help: "Only deliveries to this sink.")
@@ -52,15 +56,25 @@ struct EventFilters: ParsableArguments {
     var until: String?
 
     func validate() throws {
-        if let state, DeliveryState(rawValue: state) == nil {
-            throw ValidationError("unknown state `\(state)`; use pending, in-flight, delivered or failed")
+        if let state, DeliveryState(rawValue: state) == nil && eventState == nil {
+            throw ValidationError(
+                "unknown state `\(state)`; use pending, in-flight, delivered or failed (deliveries), or unrouted or"
+                    + " undeliverable (events)")
         }
-        for text in [since, until].compactMap({ $0 }) where Self.date(text) == nil {
+        try Self.validate(since: since, until: until)
+    }
+
+    static func validate(since: String?, until: String?) throws {
+        for text in [since, until].compactMap({ $0 }) where date(text) == nil {
             throw ValidationError("`\(text)` is neither an ISO 8601 time nor a duration such as 2h")
         }
     }
 
     var deliveryState: DeliveryState? { state.flatMap(DeliveryState.init(rawValue:)) }
+    /// `unrouted` or `undeliverable` (a routed event is one with deliveries, which the delivery states select).
+    var eventState: StoredEventState? {
+        state.flatMap(StoredEventState.init(rawValue:)).flatMap { $0 == .routed ? nil : $0 }
+    }
     var sinceDate: Date? { since.flatMap(Self.date) }
     var untilDate: Date? { until.flatMap(Self.date) }
 
@@ -100,7 +114,8 @@ extension EngageRelayCommand {
     /// `engage-relay events list|show`.
     struct Events: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Inspect stored events.", subcommands: [List.self, Show.self], defaultSubcommand: List.self)
+            abstract: "Inspect stored events, and delete undeliverable ones.", subcommands: [List.self, Show.self, Purge.self],
+            defaultSubcommand: List.self)
 
         struct List: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "List stored events, newest first.")
@@ -112,8 +127,8 @@ extension EngageRelayCommand {
                 let (spool, _) = try await location.open()
                 let events = try await spool.events(
                     EventQuery(
-                        type: filters.type, deliveryState: filters.deliveryState, sink: filters.sink,
-                        since: filters.sinceDate, until: filters.untilDate, limit: limit))
+                        type: filters.type, deliveryState: filters.deliveryState, eventState: filters.eventState,
+                        sink: filters.sink, since: filters.sinceDate, until: filters.untilDate, limit: limit))
                 if location.json { return try Output.json(events) }
                 Output.table(
                     ["RECEIVED", "MESSAGE ID", "TYPE", "TENANT", "STATE", "DELIVERIES"],
@@ -153,6 +168,38 @@ extension EngageRelayCommand {
                 if body, let bodyText { print("\n\(bodyText)") }
             }
         }
+
+        struct Purge: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Delete undeliverable events (authentic bodies that could not be decoded), bodies included.",
+                discussion: """
+                    Only undeliverable events are purged here: delivered events are pruned after `spool { retention }`, \
+                    dead letters are purged with `dead-letters purge`. To deliver an undeliverable event instead \
+                    (after adding the `decrypt` key, say), use `replay`.
+                    """)
+            @OptionGroup var location: SpoolLocation
+            @Option(help: "The state of the events to delete: undeliverable.") var state: String
+            @Option(help: "Received at or after: an ISO 8601 time or a duration ago (e.g. 2h, 7d).") var since: String?
+            @Option(help: "Received before: an ISO 8601 time or a duration ago.") var until: String?
+            @Argument(help: "Only these event ids or message ids.") var ids: [String] = []
+
+            func validate() throws {
+                guard state == StoredEventState.undeliverable.rawValue else {
+                    throw ValidationError(
+                        "only `--state undeliverable` events can be purged; dead letters: `dead-letters purge`")
+                }
+                try EventFilters.validate(since: since, until: until)
+            }
+
+            func run() async throws {
+                let (spool, _) = try await location.open()
+                let count = try await spool.purgeUndeliverable(
+                    ReplaySelection(
+                        ids: ids, since: since.flatMap(EventFilters.date), until: until.flatMap(EventFilters.date)))
+                if location.json { return try Output.json(["purged": count]) }
+                print("purged \(count) undeliverable event\(count == 1 ? "" : "s")")
+            }
+        }
     }
 
     /// `engage-relay replay`.
@@ -177,8 +224,8 @@ extension EngageRelayCommand {
             let decoder = plan?.verification.decoder ?? EventDecoder()
             let count = try await spool.replay(
                 ReplaySelection(
-                    ids: ids, sink: filters.sink, deliveryState: filters.deliveryState, since: filters.sinceDate,
-                    until: filters.untilDate),
+                    ids: ids, sink: filters.sink, deliveryState: filters.deliveryState, eventState: filters.eventState,
+                    since: filters.sinceDate, until: filters.untilDate),
                 now: Date()
             ) { stored in
                 guard let routes, let body = stored.body,

@@ -31,8 +31,6 @@ public struct Refusal: Error, Sendable, Equatable {
     public static let unrouted = Refusal(.unprocessableContent, "unrouted")
     /// The receiver is shutting down; the sender should retry.
     public static let shuttingDown = Refusal(.serviceUnavailable, "shutting_down", retryAfterSeconds: 5)
-    /// Authentic, but not an Engage envelope.
-    public static let invalidBody = Refusal(.badRequest, "invalid_body")
 
     /// The status for a verification failure: 400 for missing or malformed headers, 401 for a wrong signature or time.
     public static func verification(_ error: VerificationError) -> Refusal {

@@ -88,6 +88,9 @@ final class FirstCompletionFails: Spool {
         _ selection: ReplaySelection, now: Date, sinks: @Sendable (StoredEvent) -> [String]
     ) async throws(SpoolError) -> Int { try await base.replay(selection, now: now, sinks: sinks) }
     func purge(_ selection: ReplaySelection) async throws(SpoolError) -> Int { try await base.purge(selection) }
+    func purgeUndeliverable(_ selection: ReplaySelection) async throws(SpoolError) -> Int {
+        try await base.purgeUndeliverable(selection)
+    }
     func depth() async throws(SpoolError) -> [DepthRow] { try await base.depth() }
     func checkWritable() async throws(SpoolError) { try await base.checkWritable() }
     func close() async throws(SpoolError) { try await base.close() }
