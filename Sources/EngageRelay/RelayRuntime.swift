@@ -43,13 +43,16 @@ public final class RelayRuntime: Sendable {
         set { levelFromFlagState.withLock { $0 = newValue } }
     }
 
-    /// Opens the spool and builds the sinks of `plan`; throws a clear error when either cannot start.
+    /// Opens the spool and builds the sinks of `plan`; throws a clear error when either cannot start. The plan must
+    /// have been validated with every secret read (``SecretResolution/all``, the default).
     ///
     /// A reload re-reads `plan.source.path` with `registry` and `environment`.
     public init(
         plan: RelayPlan, logger: Logger, registry: SinkRegistry = .builtIn, spools: SpoolRegistry = .builtIn,
         environment: [String: String] = ProcessInfo.processInfo.environment, clock: RelayClock = .system
     ) async throws {
+        precondition(
+            plan.secretResolution == .all, "a receiver needs a plan validated with every secret read (`secrets: .all`)")
         self.logger = logger
         self.registry = registry
         self.environment = environment

@@ -17,11 +17,13 @@ struct SpoolLocation: ParsableArguments {
     var json = false
 
     /// Opens the spool the config names (never creating one); also returns the plan when the config loads
-    /// (replay needs its routes).
+    /// (replay needs its routes, and the payload key to route encrypted events).
+    ///
+    /// Inspecting the spool verifies nothing, so no secret is read, except the `decrypt` key when the plan is needed.
     func open(needPlan: Bool = false, spools: SpoolRegistry = .builtIn) async throws -> (spool: any Spool, plan: RelayPlan?) {
         var plan: RelayPlan?
         if spool == nil || needPlan {
-            plan = try ConfigLoading.load(config).plan
+            plan = try ConfigLoading.load(config, secrets: needPlan ? .payloadKeyOnly : .none).plan
             guard plan != nil else { throw ExitCode(1) }
         }
         let settings = spool.map(SpoolPlan.sqlite(path:)) ?? plan!.spool
