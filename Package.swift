@@ -93,7 +93,7 @@ let package = Package(
         .target(
             name: "RelayExecSink",
             dependencies: [
-                "RelayCore", "EngageEvents",
+                "RelayCore", "RelayConfig", "EngageEvents",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "Logging", package: "swift-log"),
             ],

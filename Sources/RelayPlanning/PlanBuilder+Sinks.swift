@@ -127,6 +127,10 @@ extension PlanBuilder {
             }
             return .words(arguments.map(\.text))
         case .pair:
+            // A header or environment value written into the file may be a token: only a whole reference is shown.
+            for value in arguments.dropFirst() where SinkOptionValue.redactedPairValue(value.text) != value.text {
+                sensitiveRanges.append(value.range)
+            }
             guard arguments.count == 2 else {
                 error(
                     "`\(option.name)` takes a name and a value", at: entry.range,
@@ -145,6 +149,7 @@ extension PlanBuilder {
                 return nil
             }
             let token = arguments[0]
+            if option.type == .url, token.text.contains("@") { sensitiveRanges.append(token.range) }
             if case .secret = option.type {
                 let source = SecretSource(token.text)
                 switch resolve(source, key: option.name, sink: sinkName, at: token.range) {
@@ -163,7 +168,14 @@ extension PlanBuilder {
             } else {
                 suggestion = Self.example(for: option.type).map { "write a \(option.type) such as \($0)" }
             }
-            error("`\(token.text)` is not a valid \(option.type) for `\(option.name)`", at: token.range, suggestion: suggestion)
+            var shown = token.text
+            if option.type == .url {
+                // Not a URL, so perhaps `user:password@host` without its scheme.
+                shown = token.text.contains("://") || !token.text.contains("@")
+                    ? SinkOptionValue.redactingCredentials(token.text)
+                    : "<credentials>" + token.text[token.text.lastIndex(of: "@")!...]
+            }
+            error("`\(shown)` is not a valid \(option.type) for `\(option.name)`", at: token.range, suggestion: suggestion)
             return nil
         }
     }

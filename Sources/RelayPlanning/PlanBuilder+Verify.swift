@@ -30,6 +30,8 @@ extension PlanBuilder {
         guard let value = singleValue(entry, usage: "secret env:ENGAGE_SIGNING_SECRET") else { return }
         let source = SecretSource(value.text)
         guard case .value(let text) = resolve(source, key: "secret", at: value.range) else { return }
+        // A command may print the key without its prefix.
+        if text.hasPrefix("whsec_") { plan.secretValues.append(String(text.dropFirst(6))) }
         do {
             plan.verification.secrets.append((source, try WebhookSecret(text)))
         } catch {

@@ -13,6 +13,9 @@ struct PlanBuilder {
     let secrets: SecretResolution
     var plan: RelayPlan
     var diagnostics: [Diagnostic] = []
+    /// Where the file holds secret text (literal secrets, header and `env` values, URL credentials), masked in the
+    /// source lines diagnostics print.
+    var sensitiveRanges: [SourceRange] = []
     /// The `tls` block's files as read so far.
     var tlsFiles: (cert: String?, key: String?) = (nil, nil)
 
@@ -127,13 +130,17 @@ struct PlanBuilder {
     mutating func resolve(
         _ source: SecretSource, key: String, sink: String? = nil, at range: SourceRange
     ) -> SecretText? {
+        if case .literal = source, key != "public-key" { sensitiveRanges.append(range) }
         do {
             if case .literal = source {} else if !secrets.reads(verifyKey: sink == nil ? key : nil) {
                 try source.validate()
                 plan.unreadSecrets.append((sink.map { "sink \($0) \(key)" } ?? key, source))
                 return .notRead
             }
-            return .value(try source.resolve(environment: environment))
+            let value = try source.resolve(environment: environment)
+            // A public key is public; every other value is kept to be scrubbed from what sinks report.
+            if key != "public-key" { plan.secretValues.append(value) }
+            return .value(value)
         } catch {
             let hint: String? =
                 switch source {
