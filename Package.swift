@@ -94,7 +94,7 @@ let package = Package(
         .target(
             name: "RelayExecSink",
             dependencies: [
-                "RelayCore", "EngageEvents",
+                "RelayCore", "RelayConfig", "EngageEvents",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "Logging", package: "swift-log"),
             ],

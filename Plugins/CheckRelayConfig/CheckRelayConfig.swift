@@ -9,6 +9,10 @@ import PackagePlugin
 /// knows). With `--product NAME` it builds that executable product of the package it runs in and checks with it, so
 /// a package that adds sink kinds (`EngageRelayCommand.main(registry: .builtIn.adding(…))`) checks configs that use
 /// them.
+///
+/// Secrets are not read by default (`check --no-resolve-secrets`): `env:` and `file:` references are checked for
+/// their form only, so CI needs no production secrets. `--resolve-secrets` reads them and checks their values, as
+/// `engage-relay check` does by default.
 @main
 struct CheckRelayConfig: CommandPlugin {
     func performCommand(context: PluginContext, arguments: [String]) async throws {
@@ -18,6 +22,7 @@ struct CheckRelayConfig: CommandPlugin {
             return
         }
         let verbose = extractor.extractFlag(named: "verbose") > 0
+        let resolveSecrets = extractor.extractFlag(named: "resolve-secrets") > 0
         let products = extractor.extractOption(named: "product")
         let files = extractor.remainingArguments
         if products.count > 1 { throw PluginFailure("give `--product` once, not \(products.count) times") }
@@ -41,7 +46,9 @@ struct CheckRelayConfig: CommandPlugin {
 
         var failed: [String] = []
         for config in configs {
-            let result = try Self.run(checker, ["check", "--config", config], in: here, showingOutput: verbose)
+            let result = try Self.run(
+                checker, ["check", "--config", config] + (resolveSecrets ? [] : ["--no-resolve-secrets"]), in: here,
+                showingOutput: verbose)
             // The checker already writes `FILE:LINE:COL: error: …` with the source line and a caret; pass it on as
             // it is, which is the form SwiftPM, editors and CI log scanners pick up.
             if !result.errors.isEmpty { FileHandle.standardError.write(result.errors) }
@@ -138,15 +145,17 @@ struct CheckRelayConfig: CommandPlugin {
     }
 
     static let usage = """
-        USAGE: swift package check-relay-config [--product NAME] [--verbose] [FILES...]
+        USAGE: swift package check-relay-config [--product NAME] [--resolve-secrets] [--verbose] [FILES...]
 
         Runs `engage-relay check` on each config file and fails when any has errors, which are reported as
         FILE:LINE:COL: error: MESSAGE. Without FILES, every *.conf in the package folder and anywhere under its
-        examples/ folder is checked, skipping folders that hold their own Package.swift.
+        examples/ folder is checked, skipping folders that hold their own Package.swift. Secrets are not read:
+        `env:` and `file:` references are checked for their form only (`check --no-resolve-secrets`).
 
-        --product NAME  build this executable product of the package (a binary with custom sink kinds, from
-                        EngageRelayCommand.main(registry:)) and check with it instead of engage-relay
-        --verbose       also print each valid config's route table
+        --product NAME     build this executable product of the package (a binary with custom sink kinds, from
+                           EngageRelayCommand.main(registry:)) and check with it instead of engage-relay
+        --resolve-secrets  read the `env:` and `file:` secrets and check their values too (they must be set)
+        --verbose          also print each valid config's route table
         """
 }
 

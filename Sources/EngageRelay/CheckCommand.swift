@@ -13,8 +13,18 @@ extension EngageRelayCommand {
         @Option(name: .shortAndLong, help: "The config file.")
         var config: String = "engage-relay.conf"
 
+        @Flag(
+            inversion: .prefixedNo,
+            help: ArgumentHelp(
+                "Read the `env:` and `file:` secrets and check their values (the default).",
+                discussion: """
+                    With --no-resolve-secrets, the references are checked for their form only and nothing is read, \
+                    so a CI without the production secrets can check a config; everything else is checked as usual.
+                    """))
+        var resolveSecrets = true
+
         func run() async throws {
-            let loaded = try ConfigLoading.load(config)
+            let loaded = try ConfigLoading.load(config, secrets: resolveSecrets ? .all : .none)
             if let plan = loaded.plan {
                 print("\(config): ok\n")
                 print(plan.summary)
@@ -27,14 +37,16 @@ extension EngageRelayCommand {
 
 /// Loads a config for a command, printing diagnostics to standard error in `FILE:LINE:COL: error:` form.
 enum ConfigLoading {
-    /// With `quietWhenValid`, diagnostics are printed only when the config has errors (the caller logs the warnings).
-    static func load(_ path: String, quietWhenValid: Bool = false) throws -> (
+    /// With `quietWhenValid`, diagnostics are printed only when the config has errors (the caller logs the warnings);
+    /// `secrets` says which `env:`/`file:` secrets are read (only `serve` needs them all).
+    static func load(_ path: String, quietWhenValid: Bool = false, secrets: SecretResolution) throws -> (
         source: SourceFile, plan: RelayPlan?, diagnostics: [Diagnostic]
     ) {
         let loaded: (source: SourceFile, plan: RelayPlan?, diagnostics: [Diagnostic])
         do {
             loaded = try RelayPlan.load(
-                path: path, registry: EngageRelayCommand.registry, environment: ProcessInfo.processInfo.environment)
+                path: path, registry: EngageRelayCommand.registry, environment: ProcessInfo.processInfo.environment,
+                secrets: secrets)
         } catch {
             printError("error: cannot read config `\(path)`: \(error)")
             throw ExitCode(1)

@@ -26,6 +26,8 @@ public final class RelayRuntime: Sendable {
     let registry: SinkRegistry
     let environment: [String: String]
     let clock: RelayClock
+    /// Every secret value any config of this run resolved, scrubbed from sinks' reasons and output.
+    let redactor = SecretRedactor()
     /// The Prometheus registry behind `/metrics`.
     public let metricsRegistry = PrometheusCollectorRegistry()
     /// The receiver's metrics.
@@ -46,13 +48,16 @@ public final class RelayRuntime: Sendable {
         set { levelFromFlagState.withLock { $0 = newValue } }
     }
 
-    /// Opens the spool and builds the sinks of `plan`; throws a clear error when either cannot start.
+    /// Opens the spool and builds the sinks of `plan`; throws a clear error when either cannot start. The plan must
+    /// have been validated with every secret read (``SecretResolution/all``, the default).
     ///
     /// A reload re-reads `plan.source.path` with `registry` and `environment`.
     public init(
         plan: RelayPlan, logger: Logger, registry: SinkRegistry = .builtIn, spools: SpoolRegistry = .builtIn,
         environment: [String: String] = ProcessInfo.processInfo.environment, clock: RelayClock = .system
     ) async throws {
+        precondition(
+            plan.secretResolution == .all, "a receiver needs a plan validated with every secret read (`secrets: .all`)")
         self.logger = logger
         self.registry = registry
         self.environment = environment
@@ -65,10 +70,12 @@ public final class RelayRuntime: Sendable {
         ]
         self.metrics = RelayMetrics(factory: factory)
         self.tls = try plan.tls.map { try TLSCredentials(certificatePath: $0.certificatePath, keyPath: $0.keyPath) }
+        plan.addSecrets(to: redactor)
         let spool = try await spools.open(plan.spool, logger: logger)
         let sinks: SinkSet
         do {
-            sinks = try await SinkSet.build(plan.sinks, logger: logger, metrics: metrics.factory, clock: clock)
+            sinks = try await SinkSet.build(
+                plan.sinks, logger: logger, metrics: metrics.factory, clock: clock, redactor: redactor)
         } catch {
             try? await spool.close()
             throw error
@@ -79,7 +86,8 @@ public final class RelayRuntime: Sendable {
         self.dispatcher = Dispatcher(
             spool: spool, sinks: sinks, policies: Dictionary(uniqueKeysWithValues: plan.sinks.map { ($0.name, $0.delivery) }),
             decoder: { settings.current.decoder }, logger: logger, metrics: metrics,
-            lease: LeaseTerms(owner: LeaseTerms.instanceID(), duration: plan.spool.lease), clock: clock)
+            lease: LeaseTerms(owner: LeaseTerms.instanceID(), duration: plan.spool.lease), clock: clock,
+            redactor: redactor)
         await deadLetterOrphans(keeping: Set(plan.sinks.map(\.name)))
     }
 
@@ -248,9 +256,11 @@ public final class RelayRuntime: Sendable {
         let oldSinks = Dictionary(uniqueKeysWithValues: old.sinks.map { ($0.name, $0) })
         let unchanged = Set(new.sinks.filter { oldSinks[$0.name].map($0.isSame) ?? false }.map(\.name))
         let toBuild = new.sinks.filter { !unchanged.contains($0.name) }
+        new.addSecrets(to: redactor)
         let built: SinkSet
         do {
-            built = try await SinkSet.build(toBuild, logger: logger, metrics: metrics.factory, clock: clock)
+            built = try await SinkSet.build(
+                toBuild, logger: logger, metrics: metrics.factory, clock: clock, redactor: redactor)
         } catch {
             logger.error("config reload failed: a sink cannot start; the running config stays", metadata: [
                 "relay.error": .string("\(error)"),

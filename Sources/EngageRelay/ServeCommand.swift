@@ -23,7 +23,7 @@ extension EngageRelayCommand {
         func run() async throws {
             // Until the reload handler is installed, a SIGHUP (a logrotate postrotate, say) must not end the process.
             signal(SIGHUP, SIG_IGN)
-            let loaded = try ConfigLoading.load(config, quietWhenValid: true)
+            let loaded = try ConfigLoading.load(config, quietWhenValid: true, secrets: .all)
             guard let plan = loaded.plan else { throw ExitCode(1) }
             RelayLogging.bootstrap(
                 format: logFormat ?? RelayLogging.Format(rawValue: plan.log.format) ?? .text,

@@ -17,11 +17,13 @@ struct SpoolLocation: ParsableArguments {
     var json = false
 
     /// Opens the spool the config names (never creating one); also returns the plan when the config loads
-    /// (replay needs its routes).
+    /// (replay needs its routes, and the payload key to route encrypted events).
+    ///
+    /// Inspecting the spool verifies nothing, so no secret is read, except the `decrypt` key when the plan is needed.
     func open(needPlan: Bool = false, spools: SpoolRegistry = .builtIn) async throws -> (spool: any Spool, plan: RelayPlan?) {
         var plan: RelayPlan?
         if spool == nil || needPlan {
-            plan = try ConfigLoading.load(config).plan
+            plan = try ConfigLoading.load(config, secrets: needPlan ? .payloadKeyOnly : .none).plan
             guard plan != nil else { throw ExitCode(1) }
         }
         let settings = spool.map(SpoolPlan.sqlite(path:)) ?? plan!.spool
@@ -39,7 +41,11 @@ struct EventFilters: ParsableArguments {
     @Option(help: "Only this event type.")
     var type: String?
 
-    @Option(help: "Only events with a delivery in this state.")
+    @Option(
+        help: """
+            Only events with a delivery in this state (pending, in-flight, delivered, failed), or only events in \
+            this state (unrouted, undeliverable).
+            """)
     var state: State?
 
     @Option(help: "Only deliveries to this sink.")
@@ -52,12 +58,18 @@ struct EventFilters: ParsableArguments {
     var until: String?
 
     func validate() throws {
-        for text in [since, until].compactMap({ $0 }) where Self.date(text) == nil {
+        try Self.validate(since: since, until: until)
+    }
+
+    static func validate(since: String?, until: String?) throws {
+        for text in [since, until].compactMap({ $0 }) where date(text) == nil {
             throw ValidationError("`\(text)` is neither an ISO 8601 time nor a duration such as 2h")
         }
     }
 
     var deliveryState: DeliveryState? { state?.deliveryState }
+    /// `unrouted` or `undeliverable` (a routed event is one with deliveries, which the delivery states select).
+    var eventState: StoredEventState? { state?.eventState }
     var sinceDate: Date? { since.flatMap(Self.date) }
     var untilDate: Date? { until.flatMap(Self.date) }
 
@@ -74,15 +86,11 @@ extension EventFilters {
         case inFlight = "in-flight"
         case delivered
         case failed
+        case unrouted
+        case undeliverable
 
-        var deliveryState: DeliveryState {
-            switch self {
-            case .pending: .pending
-            case .inFlight: .inFlight
-            case .delivered: .delivered
-            case .failed: .failed
-            }
-        }
+        var deliveryState: DeliveryState? { DeliveryState(rawValue: rawValue) }
+        var eventState: StoredEventState? { StoredEventState(rawValue: rawValue) }
     }
 }
 
@@ -116,7 +124,8 @@ extension EngageRelayCommand {
     /// `engage-relay events list|show`.
     struct Events: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Inspect stored events.", subcommands: [List.self, Show.self], defaultSubcommand: List.self)
+            abstract: "Inspect stored events, and delete undeliverable ones.", subcommands: [List.self, Show.self, Purge.self],
+            defaultSubcommand: List.self)
 
         struct List: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "List stored events, newest first.")
@@ -128,8 +137,8 @@ extension EngageRelayCommand {
                 let (spool, _) = try await location.open()
                 let events = try await spool.events(
                     EventQuery(
-                        type: filters.type, deliveryState: filters.deliveryState, sink: filters.sink,
-                        since: filters.sinceDate, until: filters.untilDate, limit: limit))
+                        type: filters.type, deliveryState: filters.deliveryState, eventState: filters.eventState,
+                        sink: filters.sink, since: filters.sinceDate, until: filters.untilDate, limit: limit))
                 if location.json { return try Output.json(events) }
                 Output.table(
                     ["RECEIVED", "MESSAGE ID", "TYPE", "TENANT", "STATE", "DELIVERIES"],
@@ -169,6 +178,38 @@ extension EngageRelayCommand {
                 if body, let bodyText { print("\n\(bodyText)") }
             }
         }
+
+        struct Purge: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Delete undeliverable events (authentic bodies that could not be decoded), bodies included.",
+                discussion: """
+                    Only undeliverable events are purged here: delivered events are pruned after `spool { retention }`, \
+                    dead letters are purged with `dead-letters purge`. To deliver an undeliverable event instead \
+                    (after adding the `decrypt` key, say), use `replay`.
+                    """)
+            @OptionGroup var location: SpoolLocation
+            @Option(help: "The state of the events to delete: undeliverable.") var state: String
+            @Option(help: "Received at or after: an ISO 8601 time or a duration ago (e.g. 2h, 7d).") var since: String?
+            @Option(help: "Received before: an ISO 8601 time or a duration ago.") var until: String?
+            @Argument(help: "Only these event ids or message ids.") var ids: [String] = []
+
+            func validate() throws {
+                guard state == StoredEventState.undeliverable.rawValue else {
+                    throw ValidationError(
+                        "only `--state undeliverable` events can be purged; dead letters: `dead-letters purge`")
+                }
+                try EventFilters.validate(since: since, until: until)
+            }
+
+            func run() async throws {
+                let (spool, _) = try await location.open()
+                let count = try await spool.purgeUndeliverable(
+                    ReplaySelection(
+                        ids: ids, since: since.flatMap(EventFilters.date), until: until.flatMap(EventFilters.date)))
+                if location.json { return try Output.json(["purged": count]) }
+                print("purged \(count) undeliverable event\(count == 1 ? "" : "s")")
+            }
+        }
     }
 
     /// `engage-relay replay`.
@@ -193,8 +234,8 @@ extension EngageRelayCommand {
             let decoder = plan?.verification.decoder ?? EventDecoder()
             let count = try await spool.replay(
                 ReplaySelection(
-                    ids: ids, sink: filters.sink, deliveryState: filters.deliveryState, since: filters.sinceDate,
-                    until: filters.untilDate),
+                    ids: ids, sink: filters.sink, deliveryState: filters.deliveryState, eventState: filters.eventState,
+                    since: filters.sinceDate, until: filters.untilDate),
                 now: Date()
             ) { stored in
                 guard let routes, let body = stored.body,

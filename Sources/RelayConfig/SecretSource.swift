@@ -39,18 +39,39 @@ public enum SecretSource: Sendable, Hashable, CustomStringConvertible, CustomDeb
         Mirror(self, children: ["source": description], displayStyle: .enum)
     }
 
-    /// Fetches the secret; fails if the variable is unset, the file is unreadable, or the secret is empty.
-    public func resolve(environment: [String: String]) throws(SecretResolutionError) -> String {
+    /// Checks the reference without reading anything: `env:` needs a variable name (without `=` or NUL), `file:` a
+    /// path (without NUL), a literal must not be empty. ``resolve(environment:)`` fails for these reasons too.
+    public func validate() throws(SecretResolutionError) {
         switch self {
         case .literal(let value):
             guard !value.isEmpty else {
                 throw SecretResolutionError(message: "the secret is empty")
             }
-            return value
         case .environment(let name):
             guard !name.isEmpty else {
                 throw SecretResolutionError(message: "`env:` needs the name of an environment variable")
             }
+            guard !name.contains("="), !name.contains("\0") else {
+                throw SecretResolutionError(message: "`env:\(name)` is not a variable name (it has `=` or a NUL byte)")
+            }
+        case .file(let path):
+            guard !path.isEmpty else {
+                throw SecretResolutionError(message: "`file:` needs the path of a file")
+            }
+            guard !path.contains("\0") else {
+                throw SecretResolutionError(message: "the path of a `file:` secret has a NUL byte")
+            }
+        }
+    }
+
+    /// Fetches the secret; fails if the reference is malformed, the variable is unset, the file is unreadable, or the
+    /// secret is empty.
+    public func resolve(environment: [String: String]) throws(SecretResolutionError) -> String {
+        try validate()
+        switch self {
+        case .literal(let value):
+            return value
+        case .environment(let name):
             guard let value = environment[name] else {
                 throw SecretResolutionError(message: "environment variable `\(name)` is not set")
             }
@@ -69,9 +90,6 @@ public enum SecretSource: Sendable, Hashable, CustomStringConvertible, CustomDeb
 
     /// The file's text without trailing whitespace and line breaks, which editors and `echo` tend to add.
     private static func readSecretFile(_ path: String) throws(SecretResolutionError) -> String {
-        guard !path.isEmpty else {
-            throw SecretResolutionError(message: "`file:` needs the path of a file")
-        }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw SecretResolutionError(message: "secret file `\(path)` does not exist")

@@ -45,6 +45,23 @@ public struct SourceFile: Sendable {
         return SourceFile(path: path, text: text)
     }
 
+    /// A copy in which every character inside `ranges` (a secret written into the file) is a `*`, so that printing
+    /// its lines, as diagnostics do, cannot show what they held; line breaks, and so lines and columns, stay as they
+    /// are.
+    public func masking(_ ranges: [SourceRange]) -> SourceFile {
+        let spans = ranges.map { $0.start.offset..<$0.end.offset }.filter { !$0.isEmpty }
+        guard !spans.isEmpty else { return self }
+        var masked = ""
+        masked.reserveCapacity(text.utf8.count)
+        var offset = 0
+        for character in text {
+            let inside = !character.isNewline && spans.contains { $0.contains(offset) }
+            masked.append(inside ? "*" : character)
+            offset += character.utf8.count
+        }
+        return SourceFile(path: path, text: masked)
+    }
+
     /// The number of lines; a final newline does not start another line.
     public var lineCount: Int {
         lineStarts.count > 1 && lineStarts.last == text.utf8.count ? lineStarts.count - 1 : lineStarts.count

@@ -19,6 +19,7 @@ public final class Dispatcher: Service {
     private let newLanesInput: AsyncStream<Lane>.Continuation
     private let stopFlag = StopFlag()
     private let recent: RecentEvents
+    private let redactor: SecretRedactor
 
     /// One sink's workers: the sink, its policy, and what wakes, stops and awaits them.
     final class Lane: Sendable {
@@ -45,14 +46,17 @@ public final class Dispatcher: Service {
     ///   - lease: Who this dispatcher claims as and how long a claim holds; batches renew it every third of it.
     ///   - clock: The time claims, outcomes and backoff are computed from.
     ///   - jitter: A number in `0...1` for the full-jitter backoff.
+    ///   - redactor: The config's secret values, scrubbed from every reason before it is stored.
     public init(
         spool: any Spool, sinks: SinkSet, policies: [String: DeliveryPolicy],
         decoder: @escaping @Sendable () -> EventDecoder = { EventDecoder() }, logger: Logger,
         metrics: RelayMetrics = .none, recentEvents: Int = 1024,
         lease: LeaseTerms = LeaseTerms(owner: LeaseTerms.instanceID(), duration: .seconds(30)),
-        clock: RelayClock = .system, jitter: @escaping @Sendable () -> Double = { Double.random(in: 0...1) }
+        clock: RelayClock = .system, jitter: @escaping @Sendable () -> Double = { Double.random(in: 0...1) },
+        redactor: SecretRedactor = SecretRedactor()
     ) {
         self.recent = RecentEvents(capacity: recentEvents)
+        self.redactor = redactor
         self.spool = spool
         self.decoder = decoder
         self.logger = logger
@@ -257,6 +261,10 @@ public final class Dispatcher: Service {
     }
 
     /// The spool result for one outcome: retries are scheduled with backoff until attempts or age run out.
+    ///
+    /// A sink's delay hint is held to `[minBackoff, maxBackoff]`. A retry that would fall after `max-age` is moved
+    /// to that boundary, one last attempt, unless less than `minBackoff` is left before it: then the delivery
+    /// becomes a dead letter now, so no retry ever comes sooner than the minimum backoff.
     func result(for outcome: DeliveryOutcome, of delivery: ClaimedDelivery, policy: DeliveryPolicy, at time: Date)
         -> DeliveryResult
     {
@@ -265,21 +273,31 @@ public final class Dispatcher: Service {
         case .delivered:
             return DeliveryResult(delivery, .delivered, at: time)
         case .failed(let reason):
-            return DeliveryResult(delivery, .failed, error: Self.bounded(reason), at: time)
+            return DeliveryResult(delivery, .failed, error: bounded(reason), at: time)
         case .retry(let reason, let after):
-            let delay = after ?? policy.retry.delay(afterAttempt: attempt, unit: jitter)
-            let next = time.addingTimeInterval(delay.seconds)
-            let tooOld = next.timeIntervalSince(delivery.receivedAt) > policy.retry.maxAge.seconds
-            guard attempt < policy.retry.maxAttempts, !tooOld else {
-                let why = tooOld ? "gave up after max-age" : "gave up after \(attempt) attempts"
-                return DeliveryResult(delivery, .failed, error: Self.bounded("\(why): \(reason)"), at: time)
+            let retry = policy.retry
+            guard attempt < retry.maxAttempts else {
+                return DeliveryResult(
+                    delivery, .failed, error: bounded("gave up after \(attempt) attempts: \(reason)"), at: time)
             }
-            return DeliveryResult(delivery, .retry(at: next), error: Self.bounded(reason), at: time)
+            let delay = after.map(retry.bounded(hint:)) ?? retry.delay(afterAttempt: attempt, unit: jitter)
+            let deadline = delivery.receivedAt.addingTimeInterval(retry.maxAge.seconds)
+            var next = time.addingTimeInterval(delay.seconds)
+            if next > deadline {
+                guard deadline.timeIntervalSince(time) >= retry.minBackoff.seconds else {
+                    return DeliveryResult(
+                        delivery, .failed, error: bounded("gave up after max-age: \(reason)"), at: time)
+                }
+                next = deadline
+            }
+            return DeliveryResult(delivery, .retry(at: next), error: bounded(reason), at: time)
         }
     }
 
-    static func bounded(_ text: String) -> String {
-        text.utf8.count <= 2048 ? text : String(decoding: text.utf8.prefix(2048), as: UTF8.self) + "…"
+    /// A reason as stored: scrubbed of the config's secrets, then cut to 2 KiB.
+    func bounded(_ reason: String) -> String {
+        let text = redactor.redact(reason)
+        return text.utf8.count <= 2048 ? text : String(decoding: text.utf8.prefix(2048), as: UTF8.self) + "…"
     }
 }
 

@@ -86,4 +86,13 @@ public struct UndeliverableReason: Error, Sendable, Equatable, CustomStringConve
 
     /// `code: message`.
     public var description: String { "\(code): \(message)" }
+
+    /// Every code ``EventDecoder`` gives: the envelope's (`invalid_json`, `not_an_object`, `missing_event_type`) and
+    /// the payload's (`encrypted_payload_not_text`, `no_decryption_key`, `decryption_failed`,
+    /// `decrypted_payload_not_json`).
+    public static let codes: Set<String> = [
+        EnvelopeError.Code.invalidJSON.rawValue, EnvelopeError.Code.notAnObject.rawValue,
+        EnvelopeError.Code.missingEventType.rawValue, "encrypted_payload_not_text", "no_decryption_key",
+        "decryption_failed", "decrypted_payload_not_json",
+    ]
 }

@@ -31,6 +31,13 @@ public final class RelayMetrics: Sendable {
         counter("engage_relay_events_total", [("type", label)]).increment()
     }
 
+    /// Counts an authentic body stored as undeliverable, by its reason code; a code outside
+    /// ``UndeliverableReason/codes`` counts as `other`, so the label set stays bounded.
+    public func undeliverable(reason code: String) {
+        let label = UndeliverableReason.codes.contains(code) ? code : "other"
+        counter("engage_relay_undeliverable_total", [("reason", label)]).increment()
+    }
+
     /// Counts what became of one delivery attempt.
     public func delivery(sink: String, outcome: DeliveryMetricOutcome) {
         counter("engage_relay_deliveries_total", [("sink", sink), ("outcome", outcome.rawValue)]).increment()

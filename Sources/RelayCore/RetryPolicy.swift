@@ -32,6 +32,13 @@ public struct RetryPolicy: Sendable, Hashable {
         return .seconds(max(base, ceiling * min(1, max(0, unit()))))
     }
 
+    /// A sink's own delay hint (an HTTP `Retry-After`) held to the backoff range: a hint below ``minBackoff`` (`0`, a
+    /// date in the past) waits the minimum, one above ``maxBackoff`` waits the maximum, so a peer can neither burn
+    /// every attempt in a moment nor push a delivery past `max-age` at its first failure.
+    public func bounded(hint: Duration) -> Duration {
+        min(max(hint, minBackoff), maxBackoff)
+    }
+
     private func pow2(_ exponent: Int) -> Double {
         exponent >= 62 ? .greatestFiniteMagnitude : Double(1 << exponent)
     }

@@ -79,12 +79,20 @@ public struct SinkContext: Sendable {
     public var metrics: any MetricsFactory
     /// The engine's clock; read the time through it so tests can fix it.
     public var clock: RelayClock
+    /// The secret values of the running config, shared with the engine: ``SecretRedactor/add(_:)`` the secrets the
+    /// sink resolves itself, and ``SecretRedactor/redact(_:cutAtStart:)`` text the sink does not control (a
+    /// command's output) before it goes into a reason or a log. The engine scrubs every reason again.
+    public var redactor: SecretRedactor
 
-    /// Creates a context; metrics go nowhere and time is the wall clock unless given.
-    public init(logger: Logger, metrics: any MetricsFactory = NOOPMetricsHandler.instance, clock: RelayClock = .system) {
+    /// Creates a context; metrics go nowhere, time is the wall clock and no secret is known unless given.
+    public init(
+        logger: Logger, metrics: any MetricsFactory = NOOPMetricsHandler.instance, clock: RelayClock = .system,
+        redactor: SecretRedactor = SecretRedactor()
+    ) {
         self.logger = logger
         self.metrics = metrics
         self.clock = clock
+        self.redactor = redactor
     }
 }
 

@@ -7,17 +7,17 @@ public struct SinkSet: Sendable {
     /// The sinks in config order.
     public let sinks: [(name: String, sink: any Sink)]
 
-    /// Builds the declared sinks, each with a context holding `logger`, `metrics` and `clock`; the first failure is
-    /// thrown after closing the ones already built.
+    /// Builds the declared sinks, each with a context holding `logger`, `metrics`, `clock` and `redactor`; the first
+    /// failure is thrown after closing the ones already built.
     public static func build(
         _ declarations: [SinkPlan], logger: Logger, metrics: any MetricsFactory = NOOPMetricsHandler.instance,
-        clock: RelayClock = .system
+        clock: RelayClock = .system, redactor: SecretRedactor = SecretRedactor()
     ) async throws -> SinkSet {
         var built: [(name: String, sink: any Sink)] = []
         for declaration in declarations {
             var sinkLogger = logger
             sinkLogger[metadataKey: "relay.sink"] = .string(declaration.name)
-            let context = SinkContext(logger: sinkLogger, metrics: metrics, clock: clock)
+            let context = SinkContext(logger: sinkLogger, metrics: metrics, clock: clock, redactor: redactor)
             do {
                 built.append((declaration.name, try declaration.kind.make(declaration.configuration, context)))
             } catch {

@@ -58,6 +58,10 @@ public protocol Spool: Sendable {
     /// Deletes dead letters (failed deliveries) matching the selection; returns how many.
     func purge(_ selection: ReplaySelection) async throws(SpoolError) -> Int
 
+    /// Deletes undeliverable events (authentic bodies that could not be decoded, not replayed since) matching the
+    /// selection's ids and time range, bodies included; returns how many. Events in any other state stay.
+    func purgeUndeliverable(_ selection: ReplaySelection) async throws(SpoolError) -> Int
+
     /// Counts of deliveries by sink and state, for metrics and `events list` summaries.
     func depth() async throws(SpoolError) -> [DepthRow]
 

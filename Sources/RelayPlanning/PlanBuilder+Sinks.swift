@@ -77,7 +77,7 @@ extension PlanBuilder {
                 continue
             }
             firstSeen[key] = entry.name.range
-            if let value = optionValue(entry, option: option, keys: keys) {
+            if let value = optionValue(entry, option: option, keys: keys, sinkName: sinkName) {
                 values[key, default: []].append(value)
             }
         }
@@ -94,8 +94,13 @@ extension PlanBuilder {
     }
 
     /// The value of one option line, checked against its type and then by the kind's own check.
-    mutating func optionValue(_ entry: Directive, option: SinkOption, keys: [String]) -> SinkOptionValue? {
-        guard let value = typedValue(entry, option: option, keys: keys) else { return nil }
+    mutating func optionValue(
+        _ entry: Directive, option: SinkOption, keys: [String], sinkName: String
+    ) -> SinkOptionValue? {
+        guard let value = typedValue(entry, option: option, keys: keys, sinkName: sinkName) else { return nil }
+        // A secret the validation mode left unread (its value empty, which a read secret never is) has nothing for
+        // the kind's check to judge.
+        if case .secret(_, "") = value { return value }
         if let problem = option.check?(value) {
             let at = entry.arguments.isEmpty ? entry.name.range : entry.arguments[0].range.extended(to: entry.arguments.last!.range)
             error("`\(option.name)` \(value.redactedText): \(problem)", at: at)
@@ -104,7 +109,11 @@ extension PlanBuilder {
         return value
     }
 
-    mutating func typedValue(_ entry: Directive, option: SinkOption, keys: [String]) -> SinkOptionValue? {
+    /// The value of one option line, checked against its type; a secret the validation mode leaves unread has an
+    /// empty value.
+    mutating func typedValue(
+        _ entry: Directive, option: SinkOption, keys: [String], sinkName: String
+    ) -> SinkOptionValue? {
         let arguments = entry.arguments
         if let stray = arguments.first(where: { !$0.isValue }) {
             error("unexpected `\(stray.text)`", at: stray.range, suggestion: "quote values that contain `,[]()`")
@@ -118,6 +127,10 @@ extension PlanBuilder {
             }
             return .words(arguments.map(\.text))
         case .pair:
+            // A header or environment value written into the file may be a token: only a whole reference is shown.
+            for value in arguments.dropFirst() where SinkOptionValue.redactedPairValue(value.text) != value.text {
+                sensitiveRanges.append(value.range)
+            }
             guard arguments.count == 2 else {
                 error(
                     "`\(option.name)` takes a name and a value", at: entry.range,
@@ -136,9 +149,14 @@ extension PlanBuilder {
                 return nil
             }
             let token = arguments[0]
+            if option.type == .url, token.text.contains("@") { sensitiveRanges.append(token.range) }
             if case .secret = option.type {
                 let source = SecretSource(token.text)
-                return resolve(source, key: option.name, at: token.range).map { .secret(source: source, value: $0) }
+                switch resolve(source, key: option.name, sink: sinkName, at: token.range) {
+                case .value(let value): return .secret(source: source, value: value)
+                case .notRead: return .secret(source: source, value: "")
+                case nil: return nil
+                }
             }
             if let value = SinkOptionValue(parsing: token.text, as: option.type) {
                 return value
@@ -150,7 +168,14 @@ extension PlanBuilder {
             } else {
                 suggestion = Self.example(for: option.type).map { "write a \(option.type) such as \($0)" }
             }
-            error("`\(token.text)` is not a valid \(option.type) for `\(option.name)`", at: token.range, suggestion: suggestion)
+            var shown = token.text
+            if option.type == .url {
+                // Not a URL, so perhaps `user:password@host` without its scheme.
+                shown = token.text.contains("://") || !token.text.contains("@")
+                    ? SinkOptionValue.redactingCredentials(token.text)
+                    : "<credentials>" + token.text[token.text.lastIndex(of: "@")!...]
+            }
+            error("`\(shown)` is not a valid \(option.type) for `\(option.name)`", at: token.range, suggestion: suggestion)
             return nil
         }
     }

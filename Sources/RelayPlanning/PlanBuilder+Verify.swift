@@ -9,12 +9,15 @@ import WebhookVerification
 extension PlanBuilder {
     mutating func buildVerify(_ directive: Directive) {
         buildBlock(directive, scope: .verify, usage: "verify { secret env:ENGAGE_SIGNING_SECRET }")
-        if plan.verification.decryption == nil && !diagnostics.contains(where: { $0.severity == .error }) {
+        if plan.verification.decryption == nil && !plan.unreadSecrets.contains(where: { $0.key == "decrypt" })
+            && !diagnostics.contains(where: { $0.severity == .error })
+        {
             warning(
                 "no `decrypt` key: events that arrive encrypted will be stored as undeliverable", at: directive.name.range,
                 suggestion: "add `decrypt file:PATH` if payload encryption is on in Engage")
         }
         if plan.verification.secrets.isEmpty && plan.verification.publicKeys.isEmpty
+            && !plan.unreadSecrets.contains(where: { $0.key == "secret" || $0.key == "public-key" })
             && !diagnostics.contains(where: { $0.severity == .error && directive.range.contains($0.range) })
         {
             error(
@@ -26,7 +29,9 @@ extension PlanBuilder {
     mutating func buildVerifySecret(_ entry: Directive) {
         guard let value = singleValue(entry, usage: "secret env:ENGAGE_SIGNING_SECRET") else { return }
         let source = SecretSource(value.text)
-        guard let text = resolve(source, key: "secret", at: value.range) else { return }
+        guard case .value(let text) = resolve(source, key: "secret", at: value.range) else { return }
+        // A command may print the key without its prefix.
+        if text.hasPrefix("whsec_") { plan.secretValues.append(String(text.dropFirst(6))) }
         do {
             plan.verification.secrets.append((source, try WebhookSecret(text)))
         } catch {
@@ -39,7 +44,7 @@ extension PlanBuilder {
     mutating func buildVerifyPublicKey(_ entry: Directive) {
         guard let value = singleValue(entry, usage: "public-key env:ENGAGE_PUBLIC_KEY") else { return }
         let source = SecretSource(value.text)
-        guard let text = resolve(source, key: "public-key", at: value.range) else { return }
+        guard case .value(let text) = resolve(source, key: "public-key", at: value.range) else { return }
         do {
             plan.verification.publicKeys.append((source, try WebhookPublicKey(text)))
         } catch {
@@ -103,7 +108,7 @@ extension PlanBuilder {
         var sources: [SecretSource] = []
         for token in entry.arguments.dropFirst() {
             let source = SecretSource(token.text)
-            guard let value = resolve(source, key: "header \(name.text)", at: token.range) else { continue }
+            guard case .value(let value) = resolve(source, key: "header \(name.text)", at: token.range) else { continue }
             guard !value.isEmpty else {
                 error("an empty header token would accept nothing", at: token.range)
                 continue
@@ -119,7 +124,7 @@ extension PlanBuilder {
     mutating func buildVerifyDecrypt(_ entry: Directive) {
         guard let value = singleValue(entry, usage: "decrypt file:/etc/engage-relay/payload.key") else { return }
         let source = SecretSource(value.text)
-        guard let key = resolve(source, key: "decrypt", at: value.range) else { return }
+        guard case .value(let key) = resolve(source, key: "decrypt", at: value.range) else { return }
         do {
             plan.verification.decryption = (source, try PayloadDecryptor(key: key))
         } catch {

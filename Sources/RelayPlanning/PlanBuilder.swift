@@ -9,18 +9,24 @@ struct PlanBuilder {
     let document: ConfigDocument
     let registry: SinkRegistry
     let environment: [String: String]
+    /// Which `env:`/`file:` secrets to read.
+    let secrets: SecretResolution
     var plan: RelayPlan
     var diagnostics: [Diagnostic] = []
     /// Where `max-buffered` was set, for the check against `max-body`.
     var maxBufferedRange: SourceRange?
+    /// Where the file holds secret text (literal secrets, header and `env` values, URL credentials), masked in the
+    /// source lines diagnostics print.
+    var sensitiveRanges: [SourceRange] = []
     /// The `tls` block's files as read so far.
     var tlsFiles: (cert: String?, key: String?) = (nil, nil)
 
-    init(document: ConfigDocument, registry: SinkRegistry, environment: [String: String]) {
+    init(document: ConfigDocument, registry: SinkRegistry, environment: [String: String], secrets: SecretResolution) {
         self.document = document
         self.registry = registry
         self.environment = environment
-        self.plan = RelayPlan(source: document.source)
+        self.secrets = secrets
+        self.plan = RelayPlan(source: document.source, secretResolution: secrets)
     }
 
     /// Builds the whole plan: every top-level directive through its key's builder, then the routes (which need
@@ -129,9 +135,23 @@ struct PlanBuilder {
         return block
     }
 
-    mutating func resolve(_ source: SecretSource, key: String, at range: SourceRange) -> String? {
+    /// The value of a secret of `key` (in `verify`, or of the option `key` of the sink `sink`), or
+    /// ``SecretText/notRead`` when the validation mode leaves it unread (its form is still checked); `nil` after
+    /// reporting an error.
+    mutating func resolve(
+        _ source: SecretSource, key: String, sink: String? = nil, at range: SourceRange
+    ) -> SecretText? {
+        if case .literal = source, key != "public-key" { sensitiveRanges.append(range) }
         do {
-            return try source.resolve(environment: environment)
+            if case .literal = source {} else if !secrets.reads(verifyKey: sink == nil ? key : nil) {
+                try source.validate()
+                plan.unreadSecrets.append((sink.map { "sink \($0) \(key)" } ?? key, source))
+                return .notRead
+            }
+            let value = try source.resolve(environment: environment)
+            // A public key is public; every other value is kept to be scrubbed from what sinks report.
+            if key != "public-key" { plan.secretValues.append(value) }
+            return .value(value)
         } catch {
             let hint: String? =
                 switch source {
@@ -143,6 +163,14 @@ struct PlanBuilder {
             return nil
         }
     }
+}
+
+/// What a secret reference came to while validating.
+enum SecretText {
+    /// Its value.
+    case value(String)
+    /// Not read in this validation mode; its form is fine.
+    case notRead
 }
 
 extension Token {

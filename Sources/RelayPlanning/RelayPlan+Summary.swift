@@ -12,13 +12,22 @@ extension RelayPlan {
         lines.append("metrics   \(metricsListen) (/metrics, /healthz, /readyz)")
         lines.append("path      \(path)")
         lines.append("max-body  \(Self.sizeText(maxBody))")
-        let secrets = verification.secrets.map(\.source.description) + verification.publicKeys.map(\.source.description)
+        func unread(_ key: String) -> [SecretSource] { unreadSecrets.filter { $0.key == key }.map(\.source) }
+        let secretSources = verification.secrets.map(\.source) + unread("secret")
+        let keySources = verification.publicKeys.map(\.source) + unread("public-key")
         lines.append(
-            "verify    \(verification.secrets.count) secret(s), \(verification.publicKeys.count) public key(s)"
-                + " [\(secrets.joined(separator: ", "))], tolerance \(verification.tolerance.configText)")
+            "verify    \(secretSources.count) secret(s), \(keySources.count) public key(s)"
+                + " [\((secretSources + keySources).map(\.description).joined(separator: ", "))],"
+                + " tolerance \(verification.tolerance.configText)")
         lines.append(contentsOf: verificationLayers.map { "          " + $0 })
         lines.append("spool     \(spool.path) (retention \(spool.retention.configText), commit \(spool.commit))")
         lines.append("unrouted  \(unrouted.rawValue)")
+        if !unreadSecrets.isEmpty {
+            lines.append(
+                "not read  "
+                    + unreadSecrets.map { "\($0.source) (\($0.key))" }.joined(separator: ", ")
+                    + " (references checked, values not)")
+        }
         lines.append("")
         lines.append("sinks")
         let nameWidth = sinks.map(\.name.count).max() ?? 0

@@ -38,33 +38,83 @@ public struct RelayPlan: Sendable {
     public internal(set) var routes = RouteTable([])
     /// Warnings found while validating (errors prevent a plan).
     public internal(set) var warnings: [Diagnostic] = []
+    /// Which secrets validation read; only a plan with ``SecretResolution/all`` can run a receiver.
+    public let secretResolution: SecretResolution
+    /// The `env:`/`file:` references validation checked but did not read (none with ``SecretResolution/all``), with
+    /// the key each belongs to (`secret`, `decrypt`, `header X-Engage-Token`, `sink NAME OPTION`).
+    public internal(set) var unreadSecrets: [(key: String, source: SecretSource)] = []
+    /// The secret values validation read (`verify`'s and sinks' `secret` options); kept only to be scrubbed.
+    var secretValues: [String] = []
 
-    init(source: SourceFile) { self.source = source }
+    init(source: SourceFile, secretResolution: SecretResolution) {
+        self.source = source
+        self.secretResolution = secretResolution
+    }
 
-    /// Validates a parsed config against the registry's sink kinds, resolving `env:`/`file:` secrets.
+    /// Adds the secret values this plan read (verification secrets, header tokens, the payload key, sinks' `secret`
+    /// options) to `redactor`, which scrubs them from what sinks report; sinks add the secrets they resolve themselves.
+    public func addSecrets(to redactor: SecretRedactor) { redactor.add(secretValues) }
+
+    /// Validates a parsed config against the registry's sink kinds, resolving the `env:`/`file:` secrets that
+    /// `secrets` says (all of them by default, which `serve` needs).
     ///
     /// Returns the plan when there are no errors, and every diagnostic found (errors and warnings) either way.
     public static func validate(
-        _ document: ConfigDocument, registry: SinkRegistry, environment: [String: String]
+        _ document: ConfigDocument, registry: SinkRegistry, environment: [String: String],
+        secrets: SecretResolution = .all
     ) -> (plan: RelayPlan?, diagnostics: [Diagnostic]) {
-        var builder = PlanBuilder(document: document, registry: registry, environment: environment)
+        let built = build(document, registry: registry, environment: environment, secrets: secrets)
+        return (built.plan, built.diagnostics)
+    }
+
+    /// ``validate(_:registry:environment:secrets:)``, with where the file holds secret text.
+    static func build(
+        _ document: ConfigDocument, registry: SinkRegistry, environment: [String: String], secrets: SecretResolution
+    ) -> (plan: RelayPlan?, diagnostics: [Diagnostic], sensitiveRanges: [SourceRange]) {
+        var builder = PlanBuilder(document: document, registry: registry, environment: environment, secrets: secrets)
         builder.build()
         let diagnostics = builder.diagnostics.sorted { $0.range.start < $1.range.start }
-        guard !diagnostics.contains(where: { $0.severity == .error }) else { return (nil, diagnostics) }
+        guard !diagnostics.contains(where: { $0.severity == .error }) else {
+            return (nil, diagnostics, builder.sensitiveRanges)
+        }
         var plan = builder.plan
         plan.warnings = diagnostics
-        return (plan, diagnostics)
+        return (plan, diagnostics, builder.sensitiveRanges)
     }
 
     /// Reads, parses and validates a config file; syntax errors and semantic errors are reported together.
+    ///
+    /// The source returned is the file with its secret text (literal secrets, `header` and `env` values that are not
+    /// a whole `env:`/`file:` reference, URLs with credentials) masked by `*`, for printing diagnostics.
     public static func load(
-        path: String, registry: SinkRegistry, environment: [String: String]
+        path: String, registry: SinkRegistry, environment: [String: String], secrets: SecretResolution = .all
     ) throws -> (source: SourceFile, plan: RelayPlan?, diagnostics: [Diagnostic]) {
         let source = try SourceFile.load(path: path)
         let parsed = ConfigParser.parse(source)
-        let (plan, diagnostics) = validate(parsed.document, registry: registry, environment: environment)
+        let (plan, diagnostics, sensitive) = build(
+            parsed.document, registry: registry, environment: environment, secrets: secrets)
         let all = (parsed.diagnostics + diagnostics).sorted { $0.range.start < $1.range.start }
-        return (source, parsed.diagnostics.isEmpty ? plan : nil, all)
+        return (source.masking(sensitive), parsed.diagnostics.isEmpty ? plan : nil, all)
+    }
+}
+
+/// Which `env:`/`file:` secrets validating a config reads. Literal secrets are in the file itself, so they are
+/// always checked in full; a reference that is not read is still checked for its form (``SecretSource/validate()``).
+public enum SecretResolution: Sendable, Hashable {
+    /// Read every secret and check its value (`serve`, and `check` by default).
+    case all
+    /// Read only `verify { decrypt }`, which routing a stored event needs (`replay` with a config).
+    case payloadKeyOnly
+    /// Read no secret (`check --no-resolve-secrets`, and the commands that only inspect the spool).
+    case none
+
+    /// Whether a secret of the `verify` key `key` (or, with `nil`, of a sink option) is read.
+    func reads(verifyKey key: String?) -> Bool {
+        switch self {
+        case .all: true
+        case .payloadKeyOnly: key == "decrypt"
+        case .none: false
+        }
     }
 }
 

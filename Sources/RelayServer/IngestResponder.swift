@@ -12,7 +12,8 @@ import WebhookVerification
 /// (`/metrics` and `/readyz` live on the operations listener).
 ///
 /// The ingest path runs, in order: size cap, source, rate, token, signature, envelope decode, routing, intake; only
-/// then `204`.
+/// then `204`. An authentic body that cannot be decoded is stored as undeliverable and answered `204` too: the sender
+/// could only send the same bytes again.
 public struct IngestResponder: HTTPResponder {
     /// The request context.
     public typealias Context = IngestContext
@@ -143,15 +144,7 @@ public struct IngestResponder: HTTPResponder {
         do {
             event = try settings.decoder.decode(delivery.body, messageId: delivery.messageId, receivedAt: receivedAt)
         } catch {
-            // Authentic but not an Engage envelope: keep it with the reason (never drop), and tell the sender.
-            logger.warning(
-                "authentic delivery is not an Engage envelope; stored as undeliverable",
-                metadata: ["relay.message.id": .string(delivery.messageId), "relay.reason": .string(error.code)])
-            _ = try await take {
-                try await intake.keepUndeliverable(
-                    messageId: delivery.messageId, body: delivery.body, receivedAt: receivedAt, reason: error)
-            }
-            throw Refusal.invalidBody
+            return try await keepUndeliverable(delivery, receivedAt: receivedAt, reason: error)
         }
         let sinks = settings.routes.match(event)
         var eventLogger = logger
@@ -176,6 +169,28 @@ public struct IngestResponder: HTTPResponder {
         metrics.event(type: event.type.rawValue)
         eventLogger.debug("event stored", metadata: ["relay.sinks": .string(sinks.joined(separator: ","))])
         return (Response(status: .noContent), "stored")
+    }
+
+    /// Keeps an authentic body that is not a usable Engage envelope (or cannot be decrypted) with its reason, and
+    /// answers 2xx once it is stored: Svix would only retry the same bytes for a day and then disable the endpoint.
+    /// The operator sees it in `engage_relay_undeliverable_total` and the log, and replays or purges it.
+    func keepUndeliverable(
+        _ delivery: VerifiedDelivery, receivedAt: Date, reason: UndeliverableReason
+    ) async throws -> (Response, String) {
+        let receipt = try await take {
+            try await intake.keepUndeliverable(
+                messageId: delivery.messageId, body: delivery.body, receivedAt: receivedAt, reason: reason)
+        }
+        let metadata: Logger.Metadata = [
+            "relay.message.id": .string(delivery.messageId), "relay.reason": .string(reason.code),
+        ]
+        if receipt == .duplicate {
+            logger.debug("duplicate message id; nothing stored", metadata: metadata)
+            return (Self.json(.ok, #"{"status":"duplicate"}"#), "duplicate")
+        }
+        metrics.undeliverable(reason: reason.code)
+        logger.warning("authentic delivery cannot be decoded; stored as undeliverable", metadata: metadata)
+        return (Response(status: .noContent), "undeliverable")
     }
 
     /// Runs an intake call, turning its failure into 503 with `Retry-After`.

@@ -33,8 +33,6 @@ public struct Refusal: Error, Sendable, Equatable {
     public static let shuttingDown = Refusal(.serviceUnavailable, "shutting_down", retryAfterSeconds: 5)
     /// The memory budget for request bodies (`max-buffered`) is spent by bodies being read now.
     public static let busy = Refusal(.serviceUnavailable, "busy", retryAfterSeconds: 1)
-    /// Authentic, but not an Engage envelope.
-    public static let invalidBody = Refusal(.badRequest, "invalid_body")
 
     /// The status for a verification failure: 400 for missing or malformed headers, 401 for a wrong signature or time.
     public static func verification(_ error: VerificationError) -> Refusal {

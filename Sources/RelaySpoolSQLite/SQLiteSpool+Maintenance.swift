@@ -103,4 +103,18 @@ extension SQLiteSpool {
             return db.changesCount
         }
     }
+
+    /// Deletes the selected undeliverable events (ids and time range; sink and delivery state do not apply), in one
+    /// transaction; returns how many.
+    public func purgeUndeliverable(_ selection: ReplaySelection) async throws(SpoolError) -> Int {
+        let filter = EventFilter(
+            ReplaySelection(ids: selection.ids, eventState: .undeliverable, since: selection.since, until: selection.until))
+        let sql = "DELETE FROM events WHERE key IN (SELECT e.key FROM events e \(filter.sql))"
+        let deleted = try await write { db in
+            try db.execute(sql: sql, arguments: filter.arguments)
+            return db.changesCount
+        }
+        logger.debug("spool purged undeliverable events", metadata: ["relay.spool.purged": "\(deleted)"])
+        return deleted
+    }
 }

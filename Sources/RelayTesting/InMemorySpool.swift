@@ -240,6 +240,20 @@ public final class InMemorySpool: Spool {
         }
     }
 
+    /// Deletes the selected undeliverable events (ids and time range).
+    public func purgeUndeliverable(_ selection: ReplaySelection) async throws(SpoolError) -> Int {
+        let only = ReplaySelection(
+            ids: selection.ids, eventState: .undeliverable, since: selection.since, until: selection.until)
+        return try withOpen { state in
+            let doomed = state.events.values.filter { Self.matches($0, only) }
+            for event in doomed {
+                state.events[event.key] = nil
+                state.keyByMessageId[event.record.messageId] = nil
+            }
+            return doomed.count
+        }
+    }
+
     /// Delivery counts by sink and state.
     public func depth() async throws(SpoolError) -> [DepthRow] {
         try withOpen { state in

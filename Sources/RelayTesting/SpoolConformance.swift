@@ -2,7 +2,7 @@ import Foundation
 import RelayCore
 
 /// The contract every ``Spool`` implementation passes: append, duplicates, claim order, lease expiry, guarded
-/// completion, renewal, replay, purge, prune, dead-lettering and depth. Framework-neutral, like
+/// completion, renewal, replay, purge (of dead letters and of undeliverable events), prune, dead-lettering and depth. Framework-neutral, like
 /// ``SinkConformance``: it returns problems, and a test asserts the list is empty.
 ///
 /// ```swift
@@ -74,6 +74,7 @@ public enum SpoolConformance {
         ("retry and dead letter", retryAndFailureAreRecorded),
         ("replay", replayResetsAndReleases),
         ("purge", purgeDeletesOnlyDeadLetters),
+        ("purge undeliverable", purgeUndeliverableDeletesOnlyUndeliverableEvents),
         ("prune", pruneKeepsWhatIsNotDone),
         ("dead-letter a sink", deadLetterTakesPendingOnly),
         ("depth", depthCountsBySinkAndState),
@@ -228,6 +229,27 @@ public enum SpoolConformance {
         probe.expect(try await spool.event("msg_1")?.deliveries.map(\.sink) == ["b"], "purge removed a live delivery")
         probe.expect(try await spool.purge(ReplaySelection(sink: "b")) == 0, "purge removed pending deliveries")
         probe.expect(try await spool.purge(ReplaySelection()) == 1, "purge of every dead letter")
+    }
+
+    static func purgeUndeliverableDeletesOnlyUndeliverableEvents(_ spool: any Spool, _ probe: inout Probe) async throws {
+        _ = try await spool.append(record(1))
+        _ = try await spool.append(record(2, sinks: [], state: .unrouted))
+        for n in 3...6 { _ = try await spool.append(record(n, sinks: [], at: t0 + Double(n), state: .undeliverable)) }
+        let claimed = try await spool.claim(sink: "a", limit: 1, lease: lease, now: t0 + 10)
+        _ = try await spool.complete(claimed.map { DeliveryResult($0, .failed, error: "gone", at: t0 + 11) })
+        probe.expect(
+            try await spool.purgeUndeliverable(ReplaySelection(ids: ["msg_3", "evt_4", "msg_1", "msg_2"])) == 2,
+            "purge of undeliverable events by message id and event id")
+        let purged = (try await spool.event("msg_3"), try await spool.event("evt_4"))
+        probe.expect(purged.0 == nil && purged.1 == nil, "a purged event is still held")
+        probe.expect(
+            try await spool.purgeUndeliverable(ReplaySelection(since: t0 + 6, until: t0 + 7)) == 1,
+            "purge of undeliverable events by time range")
+        probe.expect(try await spool.purgeUndeliverable(ReplaySelection()) == 1, "purge of every undeliverable event")
+        let left = try await spool.events(EventQuery()).map(\.messageId).sorted()
+        probe.expect(left == ["msg_1", "msg_2"], "purging undeliverable events touched others: \(left)")
+        probe.expect(try await state(spool, "msg_1")?.state == .failed, "a dead letter was purged with them")
+        probe.expect(try await spool.append(record(3, sinks: [], state: .undeliverable)) == .stored, "a purged id is still a duplicate")
     }
 
     static func pruneKeepsWhatIsNotDone(_ spool: any Spool, _ probe: inout Probe) async throws {

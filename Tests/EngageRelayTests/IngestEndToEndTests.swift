@@ -75,20 +75,59 @@ import Testing
         }
     }
 
-    @Test func authenticBodyThatIsNotAnEngageEnvelopeIsRefusedWith400AndKept() async throws {
-        let bodies: [[UInt8]] = [Array("[1,2]".utf8), Array(#"{"payload":{}}"#.utf8), Array("not json".utf8)]
+    @Test func authenticBodyThatIsNotAnEngageEnvelopeIsKeptAnswered204CountedAndPurgeable() async throws {
+        let bodies: [[UInt8]] = [
+            Array("[1,2]".utf8), Array(#"{"payload":{"marker":"b0dy-2"}}"#.utf8), Array("not json b0dy-3".utf8),
+        ]
         let requests = try await PythonSvix.sign(bodies)
         try await RunningRelay.with(config: Self.config) { relay in
             for request in requests {
                 let response = try await relay.post(request.body, headers: request.headers())
-                #expect(response.status == 400)
-                #expect(response.body == #"{"error":"invalid_body"}"#)
+                // Stored: Svix must not retry the same bytes for a day (and disable the endpoint).
+                #expect(response.status == 204, "\(response.body)")
             }
+            let again = try await relay.post(requests[0].body, headers: requests[0].headers())
+            #expect(again.status == 200)
+            #expect(again.body == #"{"status":"duplicate"}"#)
             #expect(try relay.lines("data/events.jsonl").isEmpty)
+
             let spool = try SQLiteSpool(path: relay.spoolPath, logger: .init(label: "test"))
             let kept = try await spool.events(EventQuery(eventState: .undeliverable))
             #expect(Set(kept.map(\.messageId)) == Set(requests.map(\.messageId)))
             #expect(kept.allSatisfy { $0.reason?.isEmpty == false })
+
+            let metrics = try await OperationsTests.metrics(port: relay.port)
+            #expect(metrics[#"engage_relay_undeliverable_total{reason="not_an_object"}"#] == 1)
+            #expect(metrics[#"engage_relay_undeliverable_total{reason="missing_event_type"}"#] == 1)
+            #expect(metrics[#"engage_relay_undeliverable_total{reason="invalid_json"}"#] == 1)
+            #expect(metrics[#"engage_relay_requests_total{outcome="undeliverable"}"#] == 3)
+            #expect(metrics[#"engage_relay_requests_total{outcome="duplicate"}"#] == 1)
+
+            let warnings = relay.logs.all.filter { $0.contains("stored as undeliverable") }
+            #expect(warnings.count == 3)
+            #expect(warnings.allSatisfy { $0.hasPrefix("warning ") && $0.contains("relay.reason=") })
+            #expect(!relay.logs.all.contains { $0.contains("b0dy-") || $0.contains("[1,2]") })
+
+            // `events list --state undeliverable` shows them; `events purge --state undeliverable` deletes them.
+            let listed = try await ChildProcess.run(
+                RelayBinary.url.path, ["events", "list", "--spool", relay.spoolPath, "--state", "undeliverable", "--json"])
+            #expect(listed.status == 0, "\(listed.stderrText)")
+            let listedIds = try JSONSerialization.jsonObject(with: listed.stdout) as? [[String: Any]]
+            #expect(Set(listedIds?.compactMap { $0["messageId"] as? String } ?? []) == Set(requests.map(\.messageId)))
+            let one = try await ChildProcess.run(
+                RelayBinary.url.path,
+                ["events", "purge", "--spool", relay.spoolPath, "--state", "undeliverable", requests[0].messageId])
+            #expect(one.status == 0, "\(one.stderrText)")
+            #expect(one.stdoutText == "purged 1 undeliverable event\n")
+            let rest = try await ChildProcess.run(
+                RelayBinary.url.path, ["events", "purge", "--spool", relay.spoolPath, "--state", "undeliverable", "--json"])
+            #expect(rest.stdoutText == #"{"purged":2}"# + "\n", "\(rest.stderrText)")
+            #expect(try await spool.events(EventQuery(eventState: .undeliverable)).isEmpty)
+            let wrongState = try await ChildProcess.run(
+                RelayBinary.url.path, ["events", "purge", "--spool", relay.spoolPath, "--state", "failed"])
+            #expect(wrongState.status != 0)
+            #expect(wrongState.stderrText.contains("dead-letters purge"))
+            try await spool.close()
         }
     }
 

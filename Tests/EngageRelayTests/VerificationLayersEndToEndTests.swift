@@ -68,13 +68,15 @@ import Testing
             """
         try await RunningRelay.with(config: config) { relay in
             let response = try await relay.post(request.body, headers: request.headers())
-            #expect(response.status == 400)
+            #expect(response.status == 204)
             let stored = try #require(
                 try await SQLiteSpool(path: relay.spoolPath, logger: .init(label: "t")).event(request.messageId))
             #expect(stored.state == .undeliverable)
             #expect(stored.type == "point.balance.updated")
             #expect(stored.eventId == "enc-2")
             #expect(stored.reason?.hasPrefix("no_decryption_key") == true)
+            let metrics = try await OperationsTests.metrics(port: relay.port)
+            #expect(metrics[#"engage_relay_undeliverable_total{reason="no_decryption_key"}"#] == 1)
         }
     }
 

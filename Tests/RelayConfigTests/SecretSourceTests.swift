@@ -94,3 +94,19 @@ struct SecretSourceTests {
         }
     }
 }
+
+@Suite("Secrets checked without reading them")
+struct SecretSourceValidationTests {
+    @Test(arguments: ["env:UNSET_\(UUID().uuidString.prefix(8))", "file:/no/such/file", "whsec_literal"])
+    func aWellFormedReferenceValidatesWithoutBeingRead(text: String) throws {
+        try SecretSource(text).validate()
+    }
+
+    @Test(arguments: ["env:", "env:A=B", "env:A\u{0}B", "file:", "file:/a\u{0}b", ""])
+    func aMalformedReferenceFailsBothValidationAndResolution(text: String) {
+        #expect(throws: SecretResolutionError.self) { try SecretSource(text).validate() }
+        #expect(throws: SecretResolutionError.self) {
+            try SecretSource(text).resolve(environment: ["": "x", "A=B": "x", "A\u{0}B": "x"])
+        }
+    }
+}

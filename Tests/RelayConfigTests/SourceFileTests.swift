@@ -70,3 +70,17 @@ struct SourceFileTests {
         #expect(second.extended(to: first) == range(line: 1, columns: 3..<9, offsets: 2..<8))
     }
 }
+
+@Suite struct SourceFileMaskingTests {
+    @Test func maskedRangesBecomeStarsCharacterForCharacterAndLinesStayPut() {
+        let source = SourceFile(path: "t.conf", text: "a sëcret b\nnext \"tök\" line\n")
+        let first = SourceRange(
+            start: SourceLocation(line: 1, column: 3, offset: 2), end: SourceLocation(line: 1, column: 9, offset: 9))
+        let second = SourceRange(
+            start: SourceLocation(line: 2, column: 6, offset: 17), end: SourceLocation(line: 2, column: 11, offset: 23))
+        let masked = source.masking([first, second])
+        #expect(masked.lineText(1) == "a ****** b")
+        #expect(masked.lineText(2) == "next ***** line")
+        #expect(masked.lineCount == source.lineCount && masked.path == "t.conf")
+    }
+}

@@ -88,6 +88,9 @@ final class FirstCompletionFails: Spool {
         _ selection: ReplaySelection, now: Date, sinks: @Sendable (StoredEvent) -> [String]
     ) async throws(SpoolError) -> Int { try await base.replay(selection, now: now, sinks: sinks) }
     func purge(_ selection: ReplaySelection) async throws(SpoolError) -> Int { try await base.purge(selection) }
+    func purgeUndeliverable(_ selection: ReplaySelection) async throws(SpoolError) -> Int {
+        try await base.purgeUndeliverable(selection)
+    }
     func depth() async throws(SpoolError) -> [DepthRow] { try await base.depth() }
     func checkWritable() async throws(SpoolError) { try await base.checkWritable() }
     func close() async throws(SpoolError) { try await base.close() }
@@ -199,6 +202,59 @@ struct DispatcherTests {
         engine.advance(by: 1)
         try await eventually("delivered on the retry") { try await engine.delivery("msg_1")?.state == .delivered }
         try await engine.stop()
+    }
+
+    /// The gaps between the attempts of one delivery that keeps asking to be retried, until it is a dead letter.
+    func retryGaps(_ sink: ScriptedSink, kind: SpoolUnderTest, policy: DeliveryPolicy = oneAtATime) async throws
+        -> (gaps: [TimeInterval], dead: StoredDelivery)
+    {
+        let engine = Engine(spool: try kind.make(), sinks: ["a": sink], policy: policy, jitter: 1)
+        try await engine.append("msg_1")
+        var gaps: [TimeInterval] = []
+        for attempt in 1...policy.retry.maxAttempts {
+            try await eventually("attempt \(attempt) recorded") { try await engine.delivery("msg_1")?.attempts == attempt }
+            let delivery = try #require(try await engine.delivery("msg_1"))
+            if delivery.state == .failed {
+                try await engine.stop()
+                return (gaps, delivery)
+            }
+            gaps.append(delivery.nextAttemptAt.timeIntervalSince(engine.clock.now))
+            engine.advance(by: delivery.nextAttemptAt.timeIntervalSince(engine.clock.now))
+        }
+        try await engine.stop()
+        throw TestFailure("no dead letter after \(policy.retry.maxAttempts) attempts")
+    }
+
+    @Test("a Retry-After of 0 waits the minimum backoff each time, never less", arguments: SpoolUnderTest.allCases)
+    func aZeroHintWaitsTheMinimum(kind: SpoolUnderTest) async throws {
+        let sink = ScriptedSink { _, _ in .retry(reason: "HTTP 503", after: .zero) }
+        let (gaps, dead) = try await retryGaps(sink, kind: kind)
+        // Without the floor the four retries would all have been due at once.
+        #expect(gaps == [2, 2, 2, 2])
+        #expect(dead.attempts == 5 && sink.calls.count == 5)
+    }
+
+    @Test("a Retry-After beyond the maximum backoff waits the maximum", arguments: SpoolUnderTest.allCases)
+    func aHugeHintWaitsTheMaximum(kind: SpoolUnderTest) async throws {
+        let sink = ScriptedSink { _, _ in .retry(reason: "HTTP 429", after: .seconds(86_400 * 365)) }
+        let (gaps, dead) = try await retryGaps(sink, kind: kind)
+        #expect(gaps == [10, 10, 10, 10])
+        #expect(dead.lastError?.contains("gave up after 5 attempts") == true)
+    }
+
+    @Test(
+        "a retry that would fall after max-age is made at max-age, as a last attempt, not dead-lettered at once",
+        arguments: SpoolUnderTest.allCases)
+    func aRetryPastMaxAgeIsMadeAtMaxAge(kind: SpoolUnderTest) async throws {
+        let policy = DeliveryPolicy(
+            batchSize: 1, maxInFlight: 1,
+            retry: RetryPolicy(maxAttempts: 30, minBackoff: .seconds(2), maxBackoff: .seconds(600), maxAge: .seconds(100)))
+        let sink = ScriptedSink { _, _ in .retry(reason: "HTTP 503", after: .seconds(3600)) }
+        let (gaps, dead) = try await retryGaps(sink, kind: kind, policy: policy)
+        // The first failure asked for an hour: held to 10 min, then moved to max-age (100 s after receipt).
+        #expect(gaps.first == 100)
+        #expect(dead.attempts == 2 && sink.calls.count == 2)
+        #expect(dead.lastError?.hasPrefix("gave up after max-age: HTTP 503") == true)
     }
 
     @Test("a poison event that keeps failing never holds up the events behind it", arguments: SpoolUnderTest.allCases)

@@ -1,3 +1,5 @@
+import RelayCore
+
 /// The last `limit` bytes a process wrote to one stream, however much it wrote: memory stays bounded.
 struct OutputTail: Sendable {
     /// The most bytes kept.
@@ -29,10 +31,17 @@ struct OutputTail: Sendable {
     var isTruncated: Bool { total > bytes.count }
 
     /// The last `maxBytes` bytes (or all kept ones) as one printable line: control characters and runs of whitespace
-    /// become one space; `…` marks a cut.
-    func text(last maxBytes: Int = .max) -> String {
-        var slice = bytes.suffix(maxBytes)
-        let cut = slice.count < bytes.count || isTruncated
+    /// become one space; `…` marks a cut. With a `redactor`, the secrets it holds are replaced first, in all the
+    /// kept bytes, so neither the cut nor the line-up can leave part of one behind.
+    func text(last maxBytes: Int = .max, redacting redactor: SecretRedactor? = nil) -> String {
+        var kept = bytes[...]
+        if let redactor {
+            // Start on a character boundary: skip UTF-8 continuation bytes.
+            while let first = kept.first, first & 0xC0 == 0x80 { kept = kept.dropFirst() }
+            kept = Array(redactor.redact(String(decoding: kept, as: UTF8.self), cutAtStart: isTruncated).utf8)[...]
+        }
+        var slice = kept.suffix(maxBytes)
+        let cut = slice.count < kept.count || isTruncated
         // Start on a character boundary: skip UTF-8 continuation bytes.
         while let first = slice.first, first & 0xC0 == 0x80 { slice = slice.dropFirst() }
         var line = ""

@@ -1,3 +1,4 @@
+import RelayCore
 import Subprocess
 
 /// How one run of the command ended, with the ends of what it printed.
@@ -13,11 +14,12 @@ struct ProcessReport: Sendable {
     /// From spawn to exit.
     var duration: Duration
 
-    /// `; stderr: …tail` (or stdout when stderr is empty), at most `limit` bytes of output, or nothing.
-    func outputSummary(limit: Int) -> String {
-        let stderr = standardError.text(last: limit)
+    /// `; stderr: …tail` (or stdout when stderr is empty), at most `limit` bytes of output scrubbed of `redactor`'s
+    /// secrets, or nothing.
+    func outputSummary(limit: Int, redacting redactor: SecretRedactor) -> String {
+        let stderr = standardError.text(last: limit, redacting: redactor)
         if !stderr.isEmpty { return "; stderr: \(stderr)" }
-        let stdout = standardOutput.text(last: limit)
+        let stdout = standardOutput.text(last: limit, redacting: redactor)
         return stdout.isEmpty ? "" : "; stdout: \(stdout)"
     }
 }

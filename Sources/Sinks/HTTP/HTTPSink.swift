@@ -104,6 +104,7 @@ public final class HTTPSink: Sink {
                 throw SinkError("sink `\(name)`: \(error.message)")
             }
         }
+        context.redactor.add(headers.flatMap(\.secrets))
         self.url = url
         self.method = HTTPMethod(rawValue: method.rawValue)
         self.headers = headers

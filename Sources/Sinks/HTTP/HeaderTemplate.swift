@@ -12,6 +12,8 @@ struct HeaderTemplate: Sendable {
     let name: String
     /// The value: resolved secrets as fixed text, placeholders filled in per event.
     let value: EventTemplate
+    /// The values of the `env:`/`file:` references resolved into it, for the sink's redactor.
+    let secrets: [String]
 
     /// Parses and resolves one header; the error names the header and the variable or file, never a value.
     init(name: String, value: String, environment: [String: String]) throws(SinkError) {
@@ -20,11 +22,15 @@ struct HeaderTemplate: Sendable {
         }
         self.name = name
         let whole = SecretSource(value)
+        var secrets: [String] = []
         if case .literal = whole {
-            self.value = try Self.parse(value, header: name, environment: environment)
+            self.value = try Self.parse(value, header: name, environment: environment, secrets: &secrets)
         } else {
-            self.value = EventTemplate(literal: try Self.resolve(whole, header: name, environment: environment))
+            let resolved = try Self.resolve(whole, header: name, environment: environment)
+            secrets.append(resolved)
+            self.value = EventTemplate(literal: resolved)
         }
+        self.secrets = secrets
     }
 
     /// The value for one event; control characters that an event's fields might carry are percent-encoded so they
@@ -52,7 +58,7 @@ struct HeaderTemplate: Sendable {
 
     /// The value with its `${…}` references resolved; the text between them is read by ``EventTemplate``.
     private static func parse(
-        _ value: String, header: String, environment: [String: String]
+        _ value: String, header: String, environment: [String: String], secrets: inout [String]
     ) throws(SinkError) -> EventTemplate {
         var parts: [EventTemplate.Part] = []
         var rest = Substring(value)
@@ -74,7 +80,9 @@ struct HeaderTemplate: Sendable {
             }
             let source = SecretSource(String(rest[inside..<close]))
             guard case .literal = source else {
-                parts.append(.text(try resolve(source, header: header, environment: environment)))
+                let resolved = try resolve(source, header: header, environment: environment)
+                secrets.append(resolved)
+                parts.append(.text(resolved))
                 rest = rest[rest.index(after: close)...]
                 continue
             }

@@ -11,6 +11,7 @@ body as base64. The answer depends on the path:
   /hang             no answer for 30 s
   /throttle         429 with Retry-After: 7
   /throttle-date    503 with Retry-After: an HTTP-date 120 s ahead
+  /unavailable-now  503 with Retry-After: 0
   /redirect         302 with Location: /ok/after-redirect
   anything else     404
 """
@@ -89,6 +90,8 @@ class Handler(BaseHTTPRequestHandler):
             self.answer(429, b"slow down", [("Retry-After", "7")])
         elif path == "/throttle-date":
             self.answer(503, b"", [("Retry-After", email.utils.formatdate(time.time() + 120, usegmt=True))])
+        elif path == "/unavailable-now":
+            self.answer(503, b"busy", [("Retry-After", "0")])
         elif path == "/redirect":
             self.answer(302, b"", [("Location", "/ok/after-redirect")])
         else:
