@@ -96,7 +96,7 @@ import Testing
             #expect(Set(kept.map(\.messageId)) == Set(requests.map(\.messageId)))
             #expect(kept.allSatisfy { $0.reason?.isEmpty == false })
 
-            let metrics = try await OperationsTests.metrics(port: relay.port)
+            let metrics = try await OperationsTests.metrics(port: relay.operationsPort)
             #expect(metrics[#"engage_relay_undeliverable_total{reason="not_an_object"}"#] == 1)
             #expect(metrics[#"engage_relay_undeliverable_total{reason="missing_event_type"}"#] == 1)
             #expect(metrics[#"engage_relay_undeliverable_total{reason="invalid_json"}"#] == 1)

@@ -41,6 +41,8 @@ enum RelayBinary {
 /// A receiver running in this process on a loopback port, with its logs captured at trace level.
 struct RunningRelay {
     let port: Int
+    /// The operations listener's port (`/metrics`, `/readyz`).
+    let operationsPort: Int
     let path: String
     let folder: URL
     let logs: CapturedLogs
@@ -68,13 +70,22 @@ struct RunningRelay {
             plan: plan, logger: logs.logger(label: "engage-relay"), registry: registry, environment: environment,
             clock: clock)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let (operationsPorts, operationsContinuation) = AsyncStream.makeStream(of: Int.self)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                try await runtime.run(shutdownSignals: []) { address in continuation.yield(address.port) }
+                try await runtime.run(
+                    shutdownSignals: [], onListening: { address in continuation.yield(address.port) },
+                    onMetricsListening: { address in operationsContinuation.yield(address.port) })
             }
             var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw TestFailure("the receiver did not start") }
-            try await body(RunningRelay(port: port, path: plan.path, folder: folder, logs: logs, runtime: runtime))
+            var operationsIterator = operationsPorts.makeAsyncIterator()
+            guard let port = await iterator.next(), let operationsPort = await operationsIterator.next() else {
+                throw TestFailure("the receiver did not start")
+            }
+            try await body(
+                RunningRelay(
+                    port: port, operationsPort: operationsPort, path: plan.path, folder: folder, logs: logs,
+                    runtime: runtime))
             group.cancelAll()
         }
     }

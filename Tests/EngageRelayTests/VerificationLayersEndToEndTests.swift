@@ -75,7 +75,7 @@ import Testing
             #expect(stored.type == "point.balance.updated")
             #expect(stored.eventId == "enc-2")
             #expect(stored.reason?.hasPrefix("no_decryption_key") == true)
-            let metrics = try await OperationsTests.metrics(port: relay.port)
+            let metrics = try await OperationsTests.metrics(port: relay.operationsPort)
             #expect(metrics[#"engage_relay_undeliverable_total{reason="no_decryption_key"}"#] == 1)
         }
     }

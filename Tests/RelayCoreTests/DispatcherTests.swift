@@ -345,15 +345,15 @@ struct DispatcherTests {
     @Test("a batch that outlives its lease renews it, so no other worker takes it over", arguments: SpoolUnderTest.allCases)
     func longBatchRenewsItsLease(kind: SpoolUnderTest) async throws {
         let sink = ScriptedSink { _, call in
-            if call == 1 { try? await Task.sleep(for: .seconds(13)) }
+            if call == 1 { try? await Task.sleep(for: .seconds(25)) }
             return .delivered
         }
         let policy = DeliveryPolicy(batchSize: 1, maxInFlight: 2, retry: .default)
         let spool = try kind.make()
-        // The system clock: the lease must run out in real time unless renewed (every 2 s of its 6 s).
+        // The system clock: the lease must run out in real time unless renewed (every 3.3 s of its 10 s).
         let dispatcher = Dispatcher(
             spool: spool, sinks: SinkSet(sinks: [("a", sink)]), policies: ["a": policy], logger: Logger(label: "test"),
-            lease: LeaseTerms(owner: "test", duration: .seconds(6)))
+            lease: LeaseTerms(owner: "test", duration: .seconds(10)))
         let task = Task { try await dispatcher.run() }
         let body = #"{"eventType":"contact.created","id":"e1","isEncrypted":false,"payload":{},"tenant":"se"}"#
         _ = try await spool.append(
