@@ -124,8 +124,8 @@ extension EngageRelayCommand {
     /// `engage-relay events list|show`.
     struct Events: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Inspect stored events, and delete undeliverable ones.", subcommands: [List.self, Show.self, Purge.self],
-            defaultSubcommand: List.self)
+            abstract: "Inspect stored events, and delete undeliverable ones.",
+            subcommands: [List.self, Show.self, Purge.self], defaultSubcommand: List.self)
 
         struct List: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "List stored events, newest first.")
@@ -183,9 +183,9 @@ extension EngageRelayCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Delete undeliverable events (authentic bodies that could not be decoded), bodies included.",
                 discussion: """
-                    Only undeliverable events are purged here: delivered events are pruned after `spool { retention }`, \
-                    dead letters are purged with `dead-letters purge`. To deliver an undeliverable event instead \
-                    (after adding the `decrypt` key, say), use `replay`.
+                    Only undeliverable events are purged here: delivered events are pruned after \
+                    `spool { retention }`, dead letters are purged with `dead-letters purge`. To deliver an \
+                    undeliverable event instead (after adding the `decrypt` key, say), use `replay`.
                     """)
             @OptionGroup var location: SpoolLocation
             @Option(help: "The state of the events to delete: undeliverable.") var state: String

@@ -175,7 +175,9 @@ extension PlanBuilder {
                     ? SinkOptionValue.redactingCredentials(token.text)
                     : "<credentials>" + token.text[token.text.lastIndex(of: "@")!...]
             }
-            error("`\(shown)` is not a valid \(option.type) for `\(option.name)`", at: token.range, suggestion: suggestion)
+            error(
+                "`\(shown)` is not a valid \(option.type) for `\(option.name)`", at: token.range,
+                suggestion: suggestion)
             return nil
         }
     }

@@ -108,7 +108,9 @@ extension PlanBuilder {
         var sources: [SecretSource] = []
         for token in entry.arguments.dropFirst() {
             let source = SecretSource(token.text)
-            guard case .value(let value) = resolve(source, key: "header \(name.text)", at: token.range) else { continue }
+            guard case .value(let value) = resolve(source, key: "header \(name.text)", at: token.range) else {
+                continue
+            }
             guard !value.isEmpty else {
                 error("an empty header token would accept nothing", at: token.range)
                 continue

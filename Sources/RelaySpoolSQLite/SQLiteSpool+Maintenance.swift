@@ -108,7 +108,8 @@ extension SQLiteSpool {
     /// transaction; returns how many.
     public func purgeUndeliverable(_ selection: ReplaySelection) async throws(SpoolError) -> Int {
         let filter = EventFilter(
-            ReplaySelection(ids: selection.ids, eventState: .undeliverable, since: selection.since, until: selection.until))
+            ReplaySelection(
+                ids: selection.ids, eventState: .undeliverable, since: selection.since, until: selection.until))
         let sql = "DELETE FROM events WHERE key IN (SELECT e.key FROM events e \(filter.sql))"
         let deleted = try await write { db in
             try db.execute(sql: sql, arguments: filter.arguments)

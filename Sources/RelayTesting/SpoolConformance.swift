@@ -2,7 +2,8 @@ import Foundation
 import RelayCore
 
 /// The contract every ``Spool`` implementation passes: append, duplicates, claim order, lease expiry, guarded
-/// completion, renewal, replay, purge (of dead letters and of undeliverable events), prune, dead-lettering and depth. Framework-neutral, like
+/// completion, renewal, replay, purge (of dead letters and of undeliverable events), prune, dead-lettering and depth.
+/// Framework-neutral, like
 /// ``SinkConformance``: it returns problems, and a test asserts the list is empty.
 ///
 /// ```swift
@@ -231,7 +232,9 @@ public enum SpoolConformance {
         probe.expect(try await spool.purge(ReplaySelection()) == 1, "purge of every dead letter")
     }
 
-    static func purgeUndeliverableDeletesOnlyUndeliverableEvents(_ spool: any Spool, _ probe: inout Probe) async throws {
+    static func purgeUndeliverableDeletesOnlyUndeliverableEvents(
+        _ spool: any Spool, _ probe: inout Probe
+    ) async throws {
         _ = try await spool.append(record(1))
         _ = try await spool.append(record(2, sinks: [], state: .unrouted))
         for n in 3...6 { _ = try await spool.append(record(n, sinks: [], at: t0 + Double(n), state: .undeliverable)) }
@@ -249,7 +252,9 @@ public enum SpoolConformance {
         let left = try await spool.events(EventQuery()).map(\.messageId).sorted()
         probe.expect(left == ["msg_1", "msg_2"], "purging undeliverable events touched others: \(left)")
         probe.expect(try await state(spool, "msg_1")?.state == .failed, "a dead letter was purged with them")
-        probe.expect(try await spool.append(record(3, sinks: [], state: .undeliverable)) == .stored, "a purged id is still a duplicate")
+        probe.expect(
+            try await spool.append(record(3, sinks: [], state: .undeliverable)) == .stored,
+            "a purged id is still a duplicate")
     }
 
     static func pruneKeepsWhatIsNotDone(_ spool: any Spool, _ probe: inout Probe) async throws {

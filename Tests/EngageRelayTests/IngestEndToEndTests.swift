@@ -110,7 +110,8 @@ import Testing
 
             // `events list --state undeliverable` shows them; `events purge --state undeliverable` deletes them.
             let listed = try await ChildProcess.run(
-                RelayBinary.url.path, ["events", "list", "--spool", relay.spoolPath, "--state", "undeliverable", "--json"])
+                RelayBinary.url.path,
+                ["events", "list", "--spool", relay.spoolPath, "--state", "undeliverable", "--json"])
             #expect(listed.status == 0, "\(listed.stderrText)")
             let listedIds = try JSONSerialization.jsonObject(with: listed.stdout) as? [[String: Any]]
             #expect(Set(listedIds?.compactMap { $0["messageId"] as? String } ?? []) == Set(requests.map(\.messageId)))
@@ -120,7 +121,8 @@ import Testing
             #expect(one.status == 0, "\(one.stderrText)")
             #expect(one.stdoutText == "purged 1 undeliverable event\n")
             let rest = try await ChildProcess.run(
-                RelayBinary.url.path, ["events", "purge", "--spool", relay.spoolPath, "--state", "undeliverable", "--json"])
+                RelayBinary.url.path,
+                ["events", "purge", "--spool", relay.spoolPath, "--state", "undeliverable", "--json"])
             #expect(rest.stdoutText == #"{"purged":2}"# + "\n", "\(rest.stderrText)")
             #expect(try await spool.events(EventQuery(eventState: .undeliverable)).isEmpty)
             let wrongState = try await ChildProcess.run(

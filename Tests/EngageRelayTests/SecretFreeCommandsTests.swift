@@ -72,7 +72,8 @@ import Testing
         #expect(!withoutKey.stderrText.contains("SECRET_FREE_SIGNING"), "\(withoutKey.stderrText)")
         #expect(!withoutKey.stderrText.contains("SECRET_FREE_TOKEN"), "\(withoutKey.stderrText)")
         let withKey = try await Self.relay(
-            ["replay", "msg_1", "--config", config], adding: ["SECRET_FREE_PAYLOAD_KEY": "DaqfT7Ys6tGqM3zbesEKpmacTJEqBCp2"])
+            ["replay", "msg_1", "--config", config],
+            adding: ["SECRET_FREE_PAYLOAD_KEY": "DaqfT7Ys6tGqM3zbesEKpmacTJEqBCp2"])
         #expect(withKey.status == 0, "\(withKey.stderrText)")
         #expect(withKey.stdoutText == "queued 2 deliveries\n")
     }
@@ -114,7 +115,8 @@ import Testing
         #expect(result.status == 1)
         let errors = result.stderrText.split(separator: "\n").filter { $0.contains(": error: ") }
         #expect(errors.contains { $0.hasPrefix("\(config):2:13: error: cannot read `secret` from env:") }, "\(errors)")
-        #expect(errors.contains { $0.hasPrefix("\(config):3:13: error: `secret` <literal> is not a valid signing secret") })
+        #expect(
+            errors.contains { $0.hasPrefix("\(config):3:13: error: `secret` <literal> is not a valid signing secret") })
         #expect(errors.contains { $0.hasPrefix("\(config):4:13: error: cannot read `decrypt` from file:") })
         #expect(errors.contains { $0.hasPrefix("\(config):5:21: error: cannot read `header X-Token` from env:A=B") })
         #expect(errors.contains { $0.contains("unknown sink kind `fiel`") })
@@ -122,8 +124,10 @@ import Testing
 
     @Test func theQuickstartCommandsFromAnotherTerminalNeedNoSecret() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("quickstart-\(UUID())")
-        try FileManager.default.createDirectory(at: folder.appendingPathComponent("data"), withIntermediateDirectories: true)
-        let spool = try SQLiteSpool(path: folder.appendingPathComponent("data/spool.db").path, logger: Logger(label: "t"))
+        try FileManager.default.createDirectory(
+            at: folder.appendingPathComponent("data"), withIntermediateDirectories: true)
+        let spool = try SQLiteSpool(
+            path: folder.appendingPathComponent("data/spool.db").path, logger: Logger(label: "t"))
         try await spool.close()
         let quickstart = Fixtures.repository.appendingPathComponent("examples/quickstart.conf").path
         let listed = try await Self.relay(["events", "list", "--config", quickstart], cwd: folder)

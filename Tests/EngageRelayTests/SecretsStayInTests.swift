@@ -110,9 +110,11 @@ import Testing
                 RelayBinary.url.path, arguments + ["--config", configURL.path], environment: Self.environment)
             #expect(checked.status == 0, "\(checked.stderrText)")
             for text in Self.secretTexts {
-                #expect(!checked.stdoutText.contains(text) && !checked.stderrText.contains(text), "\(arguments): \(text)")
+                #expect(
+                    !checked.stdoutText.contains(text) && !checked.stderrText.contains(text), "\(arguments): \(text)")
             }
-            #expect(checked.stdoutText.contains("url=https://<credentials>@127.0.0.1:9/engage"), "\(checked.stdoutText)")
+            #expect(
+                checked.stdoutText.contains("url=https://<credentials>@127.0.0.1:9/engage"), "\(checked.stdoutText)")
             #expect(checked.stdoutText.contains("header=Authorization <literal>"))
             #expect(checked.stdoutText.contains("header=X-Erp-Token <text with env:ERP_TOKEN>"))
             #expect(checked.stdoutText.contains("env=API_KEY <literal>"))
@@ -123,7 +125,8 @@ import Testing
         defer { server.stop() }
         _ = try await server.port()
         server.stop()
-        let startup = try #require(server.logText.split(separator: "\n").first { $0.contains("engage-relay listening") })
+        let startup = try #require(
+            server.logText.split(separator: "\n").first { $0.contains("engage-relay listening") })
         #expect(startup.contains("relay.sinks=leaky(exec),erp(http)"))
         for text in Self.secretTexts { #expect(!server.logText.contains(text), "\(text)") }
     }
@@ -141,14 +144,20 @@ import Testing
         let checked = try await ChildProcess.run(
             RelayBinary.url.path, ["check", "--no-resolve-secrets", "--config", configURL.path])
         #expect(checked.status == 1)
-        #expect(checked.stderrText.contains("`<credentials>@erp.example/engage` is not a valid url"), "\(checked.stderrText)")
+        #expect(
+            checked.stderrText.contains("`<credentials>@erp.example/engage` is not a valid url"),
+            "\(checked.stderrText)")
         #expect(checked.stderrText.contains("unknown key `shel`"))
         #expect(checked.stderrText.contains("`header` takes a name and a value"))
-        for text in ["not-base64-s3cret", "literal-token-s3cret", Self.urlPassword, "literal-hdr-s3cret", Self.envLiteral] {
+        for text in [
+            "not-base64-s3cret", "literal-token-s3cret", Self.urlPassword, "literal-hdr-s3cret", Self.envLiteral,
+        ] {
             #expect(!checked.stderrText.contains(text), "check printed \(text): \(checked.stderrText)")
         }
         // The source lines are there, masked column for column.
-        #expect(checked.stderrText.contains("    verify { secret ************************; header X-Token ******************** }"))
+        #expect(
+            checked.stderrText.contains(
+                "    verify { secret ************************; header X-Token ******************** }"))
     }
 
     static func post(_ body: [UInt8], headers: [(String, String)], port: Int) async throws -> Int {

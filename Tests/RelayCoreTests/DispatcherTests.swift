@@ -212,7 +212,9 @@ struct DispatcherTests {
         try await engine.append("msg_1")
         var gaps: [TimeInterval] = []
         for attempt in 1...policy.retry.maxAttempts {
-            try await eventually("attempt \(attempt) recorded") { try await engine.delivery("msg_1")?.attempts == attempt }
+            try await eventually("attempt \(attempt) recorded") {
+                try await engine.delivery("msg_1")?.attempts == attempt
+            }
             let delivery = try #require(try await engine.delivery("msg_1"))
             if delivery.state == .failed {
                 try await engine.stop()
@@ -248,7 +250,8 @@ struct DispatcherTests {
     func aRetryPastMaxAgeIsMadeAtMaxAge(kind: SpoolUnderTest) async throws {
         let policy = DeliveryPolicy(
             batchSize: 1, maxInFlight: 1,
-            retry: RetryPolicy(maxAttempts: 30, minBackoff: .seconds(2), maxBackoff: .seconds(600), maxAge: .seconds(100)))
+            retry: RetryPolicy(
+                maxAttempts: 30, minBackoff: .seconds(2), maxBackoff: .seconds(600), maxAge: .seconds(100)))
         let sink = ScriptedSink { _, _ in .retry(reason: "HTTP 503", after: .seconds(3600)) }
         let (gaps, dead) = try await retryGaps(sink, kind: kind, policy: policy)
         // The first failure asked for an hour: held to 10 min, then moved to max-age (100 s after receipt).

@@ -29,7 +29,10 @@ import Testing
         (SinkOptionValue.pair(name: "Authorization", value: "Bearer abc"), "Authorization <literal>"),
         (.pair(name: "Authorization", value: "env:TOKEN"), "Authorization env:TOKEN"),
         (.pair(name: "X-Key", value: "file:/run/key"), "X-Key file:/run/key"),
-        (.pair(name: "Authorization", value: "Bearer ${env:TOKEN} ${file:/k}"), "Authorization <text with env:TOKEN, file:/k>"),
+        (
+            .pair(name: "Authorization", value: "Bearer ${env:TOKEN} ${file:/k}"),
+            "Authorization <text with env:TOKEN, file:/k>"
+        ),
         (.text("https://user:pass@host:8443/path?q=a@b"), "https://<credentials>@host:8443/path?q=a@b"),
         (.text("https://token@host"), "https://<credentials>@host"),
         (.text("https://host/path@x"), "https://host/path@x"),

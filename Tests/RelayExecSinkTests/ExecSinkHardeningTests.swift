@@ -64,7 +64,8 @@ import Testing
     @Test func theRelaysOwnEnvironmentIsNotPassedOnByThePublicInitializerEither() async throws {
         let folder = try makeFolder()
         let options = SinkOptions([
-            "command": [.words(["/bin/sh", Self.fixture("env_all.sh")])], "env": [.pair(name: "OUT_DIR", value: folder)],
+            "command": [.words(["/bin/sh", Self.fixture("env_all.sh")])],
+            "env": [.pair(name: "OUT_DIR", value: folder)],
         ])
         let sink = try ExecSink(
             configuration: SinkConfiguration(name: "script", options: options),
@@ -136,7 +137,10 @@ import Testing
         let other = try makeSink(
             ["/bin/sh", Self.fixture("leak.sh")], env: [("LEAK", "sink-env-s3cret")], relayEnvironment: [:],
             redactor: redactor)
-        #expect(try await other.deliver([try event()]) == [.failed(reason: "exit 1; stderr: stderr: the value is [redacted], or [redacted].")])
+        #expect(
+            try await other.deliver([try event()]) == [
+                .failed(reason: "exit 1; stderr: stderr: the value is [redacted], or [redacted].")
+            ])
     }
 
     @Test func aTailCutThroughASecretDoesNotKeepItsEnd() {

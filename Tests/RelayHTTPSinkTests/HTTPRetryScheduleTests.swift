@@ -18,9 +18,11 @@ import Testing
             context: SinkContext(logger: Logger(label: "test")), environment: [:])
         let policy = DeliveryPolicy(
             batchSize: 1, maxInFlight: 1,
-            retry: RetryPolicy(maxAttempts: 3, minBackoff: .seconds(5), maxBackoff: .seconds(60), maxAge: .seconds(3600)))
+            retry: RetryPolicy(
+                maxAttempts: 3, minBackoff: .seconds(5), maxBackoff: .seconds(60), maxAge: .seconds(3600)))
         let dispatcher = Dispatcher(
-            spool: spool, sinks: SinkSet(sinks: [("hook", sink)]), policies: ["hook": policy], logger: Logger(label: "test"),
+            spool: spool, sinks: SinkSet(sinks: [("hook", sink)]), policies: ["hook": policy],
+            logger: Logger(label: "test"),
             lease: LeaseTerms(owner: "test", duration: .seconds(30)), clock: clock.relay, jitter: { 1 })
         let engine = Task { try await dispatcher.run() }
         defer { engine.cancel() }

@@ -36,9 +36,10 @@ import Testing
         #expect(diagnostics.isEmpty, "\(diagnostics)")
         let built = try #require(plan)
         #expect(built.secretResolution == .none)
-        #expect(built.unreadSecrets.map { "\($0.key) \($0.source)" } == [
-            "secret env:SIGNING", "header X-Token file:/no/such/token", "decrypt env:PAYLOAD_KEY",
-        ])
+        #expect(
+            built.unreadSecrets.map { "\($0.key) \($0.source)" } == [
+                "secret env:SIGNING", "header X-Token file:/no/such/token", "decrypt env:PAYLOAD_KEY",
+            ])
         // The literal is in the file: it is decoded either way.
         #expect(built.verification.secrets.count == 1)
         #expect(built.verification.decryption == nil && built.verification.headerTokens.isEmpty)
@@ -55,7 +56,8 @@ import Testing
 
     @Test func aValueThatIsNotReadIsNoExcuseForABadLiteral() {
         let parsed = ConfigParser.parse(SourceFile(path: "t.conf", text: "verify { secret not-a-secret }\n"))
-        let (plan, diagnostics) = RelayPlan.validate(parsed.document, registry: .empty, environment: [:], secrets: .none)
+        let (plan, diagnostics) = RelayPlan.validate(
+            parsed.document, registry: .empty, environment: [:], secrets: .none)
         #expect(plan == nil)
         #expect(diagnostics.contains { $0.message.hasPrefix("`secret` <literal> is not a valid signing secret") })
     }

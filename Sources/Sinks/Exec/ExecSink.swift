@@ -97,7 +97,9 @@ public final class ExecSink: Sink {
     }
 
     /// Validates the command as the public initializer does, with `environment` as the relay's environment.
-    init(configuration: SinkConfiguration, context: SinkContext, environment relayEnvironment: [String: String]) throws {
+    init(
+        configuration: SinkConfiguration, context: SinkContext, environment relayEnvironment: [String: String]
+    ) throws {
         let options = configuration.options
         let name = configuration.name
         func problem(_ message: String) -> SinkError { SinkError("sink `\(name)`: \(message)") }
@@ -255,9 +257,9 @@ public final class ExecSink: Sink {
             // field is refused.
             guard case .text(let fixed)? = arguments[index].parts.first, fixed.hasPrefix("-") else {
                 return .failed(
-                    reason: "argument \(index + 1) of `command` would start with `-` from the event's fields, which the"
-                        + " program could read as an option; put `--` before the placeholders (`command PROGRAM [OPTIONS]"
-                        + " -- {id}`) if the program reads what follows as operands")
+                    reason: "argument \(index + 1) of `command` would start with `-` from the event's fields, which"
+                        + " the program could read as an option; put `--` before the placeholders"
+                        + " (`command PROGRAM [OPTIONS] -- {id}`) if the program reads what follows as operands")
             }
         }
         return nil
