@@ -42,6 +42,7 @@ let package = Package(
                 .product(name: "RelayTesting", package: "engage-relay"),
                 .product(name: "RelayConfig", package: "engage-relay"),
                 .product(name: "RelayCore", package: "engage-relay"),
+                .product(name: "RelayPlanning", package: "engage-relay"),
                 .product(name: "EngageEvents", package: "engage-relay"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -5,6 +5,7 @@ import Logging
 import MetricsTestKit
 import RelayConfig
 import RelayCore
+import RelayPlanning
 import RelayTesting
 import Testing
 
