@@ -35,7 +35,7 @@ public final class RelayProcess: @unchecked Sendable {
 
     /// The port from the start-up line (`engage-relay listening … relay.listen=HOST:PORT`, text or JSON); fails
     /// when the child exits first or `timeout` passes.
-    public func port(timeout: Duration = .seconds(30)) async throws -> Int {
+    public func port(timeout: Duration = .seconds(120)) async throws -> Int {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             for line in logText.split(separator: "\n") where line.contains("engage-relay listening") {
@@ -54,7 +54,7 @@ public final class RelayProcess: @unchecked Sendable {
     }
 
     /// Waits until the log contains `text` `count` times; fails after `timeout`.
-    public func waitForLog(_ text: String, count: Int = 1, timeout: Duration = .seconds(30)) async throws {
+    public func waitForLog(_ text: String, count: Int = 1, timeout: Duration = .seconds(120)) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if logText.components(separatedBy: text).count - 1 >= count { return }
