@@ -30,6 +30,11 @@ struct Lexer {
     private var index = 0
     private var line = 1
     private var lineStart = 0
+    /// Where each Character of the current line starts, as UTF-8 offsets (from the line start, line break
+    /// included); built once per line that has a non-ASCII byte, so columns never rescan the line.
+    private var characterStarts: [Int]?
+    /// Whether `characterStarts` is known for the current line, where nil then means the line is ASCII.
+    private var lineIsIndexed = false
     private var lexemes: [Lexeme] = []
     private(set) var diagnostics: [Diagnostic] = []
 
@@ -52,6 +57,7 @@ struct Lexer {
                 index += 1
                 line += 1
                 lineStart = index
+                lineIsIndexed = false
             case ASCII.space, ASCII.tab, ASCII.carriageReturn:
                 index += 1
             case ASCII.hash:
@@ -183,14 +189,59 @@ struct Lexer {
     }
 
     /// A range within the current line.
-    private func range(from start: Int, to end: Int) -> SourceRange {
+    private mutating func range(from start: Int, to end: Int) -> SourceRange {
         SourceRange(start: location(at: start), end: location(at: end))
     }
 
-    private func location(at offset: Int) -> SourceLocation {
-        let prefix = bytes[lineStart..<offset]
-        let column = prefix.allSatisfy { $0 < 0x80 } ? prefix.count : String(decoding: prefix, as: UTF8.self).count
-        return SourceLocation(line: line, column: column + 1, offset: offset)
+    ///
+    /// The column counts the Characters before `offset` on the line. Counting them anew for every lexeme made a
+    /// long line quadratic, so the line's Character boundaries are found once and searched.
+    private mutating func location(at offset: Int) -> SourceLocation {
+        if !lineIsIndexed {
+            indexLine()
+        }
+        let before = offset - lineStart
+        guard let starts = characterStarts else {
+            return SourceLocation(line: line, column: before + 1, offset: offset)
+        }
+        // Grapheme breaks depend only on what precedes them, so the Characters of the text up to `offset` are
+        // exactly the line's Characters that start before `offset`.
+        var low = 0
+        var high = starts.count
+        while low < high {
+            let middle = (low + high) / 2
+            if starts[middle] < before {
+                low = middle + 1
+            } else {
+                high = middle
+            }
+        }
+        return SourceLocation(line: line, column: low + 1, offset: offset)
+    }
+
+    /// Finds the current line's Character boundaries if it has a non-ASCII byte; ASCII lines need none.
+    private mutating func indexLine() {
+        lineIsIndexed = true
+        characterStarts = nil
+        var end = lineStart
+        var isASCII = true
+        while end < bytes.count {
+            let byte = bytes[end]
+            end += 1
+            if byte >= 0x80 {
+                isASCII = false
+            } else if byte == ASCII.newline {
+                break
+            }
+        }
+        guard !isASCII else { return }
+        var starts: [Int] = []
+        var position = 0
+        for character in String(decoding: bytes[lineStart..<end], as: UTF8.self) {
+            starts.append(position)
+            position += character.utf8.count
+        }
+        characterStarts = starts
     }
 
     /// Decodes the scalar at `position`; the bytes came from a Swift `String`, so they are valid UTF-8.

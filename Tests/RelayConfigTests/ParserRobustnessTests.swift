@@ -53,4 +53,38 @@ struct ParserRobustnessTests {
             }
         }
     }
+
+    /// Columns on lines where a lexeme boundary falls inside a Character (a combining mark after a quote or a
+    /// brace) still count the Characters of the text before the location, as for the rest of the line.
+    @Test(arguments: ["x \"a\"\u{301}b c", "{\u{301}} y", "é\r\n z", "a;\u{200D}b \"\u{1F1F8}\u{1F1EA}\" \u{1F1EA}"])
+    func columnsCountCharactersWhereALexemeStartsInsideOne(text: String) {
+        let bytes = Array(text.utf8)
+        let (document, diagnostics) = parse(text)
+        for token in Self.tokens(in: document.directives) {
+            Self.checkLocation(token.range.start, in: bytes)
+            Self.checkLocation(token.range.end, in: bytes)
+        }
+        for diagnostic in diagnostics {
+            Self.checkLocation(diagnostic.range.start, in: bytes)
+            Self.checkLocation(diagnostic.range.end, in: bytes)
+        }
+    }
+
+    /// Lexing is linear in the length of a line: it used to count the line's Characters again for every lexeme, so
+    /// a line of 400,000 words took minutes; here it takes well under a second, and the bound leaves a wide margin.
+    @Test(arguments: ["w ", "é "])
+    func aVeryLongLineIsLexedInLinearTime(word: String) throws {
+        let count = 200_000
+        let text = "route " + String(repeating: word, count: count) + "\n"
+        let clock = ContinuousClock()
+        let start = clock.now
+        let (document, diagnostics) = parse(text)
+        let elapsed = clock.now - start
+        #expect(diagnostics.isEmpty)
+        let arguments = try #require(document.directives.first?.arguments)
+        #expect(arguments.count == count)
+        #expect(arguments.last?.range.start.column == 7 + 2 * (count - 1))
+        #expect(arguments.last?.range.end.offset == text.utf8.count - 2)
+        #expect(elapsed < .seconds(20), "a \(text.utf8.count)-byte line took \(elapsed)")
+    }
 }
