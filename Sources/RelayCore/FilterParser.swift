@@ -23,11 +23,21 @@ public struct FilterParser {
         var text: String
     }
 
+    /// Parentheses and `not`s deeper than this are an error, so hostile input cannot exhaust the stack.
+    public static let maximumNesting = 64
+    /// More conditions than this in one filter are an error: `a and b and c` compiles to a tree as deep as it is
+    /// long, which evaluation, printing and comparison walk recursively.
+    public static let maximumConditions = 256
+
     static let keywords: Set<String> = ["and", "or", "not", "in", "exists", "true", "false", "null"]
     static let fields = ["type", "tenant", "id", "payload"]
 
     private var lexemes: [Lexeme] = []
     private var position = 0
+    /// The `(` and `not` levels open at the current position.
+    private var depth = 0
+    /// The conditions parsed so far.
+    private var conditions = 0
     private(set) var diagnostics: [Diagnostic] = []
 
     /// Parses `text`, which starts at `start` in the config file.
@@ -208,7 +218,9 @@ public struct FilterParser {
 
     private mutating func parseNot() -> RouteFilter? {
         if current.kind == .keyword("not") {
-            _ = take()
+            let keyword = take()
+            guard enterNesting(at: keyword.range) else { return nil }
+            defer { depth -= 1 }
             return parseNot().map { .not($0) }
         }
         return parsePrimary()
@@ -218,6 +230,8 @@ public struct FilterParser {
         let lexeme = take()
         switch lexeme.kind {
         case .open:
+            guard enterNesting(at: lexeme.range) else { return nil }
+            defer { depth -= 1 }
             guard let inner = parseOr() else { return nil }
             guard current.kind == .close else {
                 error("expected `)`", at: current.range, suggestion: "close the `(` at column \(lexeme.range.start.column)")
@@ -226,6 +240,13 @@ public struct FilterParser {
             _ = take()
             return inner
         case .field(let name):
+            conditions += 1
+            guard conditions <= Self.maximumConditions else {
+                error(
+                    "the filter has more than \(Self.maximumConditions) conditions", at: lexeme.range,
+                    suggestion: "match a list of values with `in [...]`, or split the condition over several routes")
+                return nil
+            }
             guard let field = field(name, at: lexeme.range) else { return nil }
             return condition(on: field, at: lexeme.range)
         default:
@@ -234,6 +255,18 @@ public struct FilterParser {
                 suggestion: lexeme.kind.isLiteral ? "put the field on the left: `payload.x == \(lexeme.text)`" : nil)
             return nil
         }
+    }
+
+    /// Opens one more level of `(` or `not`, or reports at `range` that the limit is reached.
+    private mutating func enterNesting(at range: SourceRange) -> Bool {
+        guard depth < Self.maximumNesting else {
+            error(
+                "the filter nests parentheses and `not` more than \(Self.maximumNesting) deep", at: range,
+                suggestion: "remove redundant parentheses, or split the condition over several routes")
+            return false
+        }
+        depth += 1
+        return true
     }
 
     private mutating func condition(on field: FilterField, at fieldRange: SourceRange) -> RouteFilter? {

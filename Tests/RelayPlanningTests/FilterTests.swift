@@ -144,4 +144,60 @@ import Testing
         let strict = Route(patterns: [.any], filter: Self.compile("payload.balance > 3000").0, sinks: ["a"])
         #expect(!strict.matches(try Self.event("point.balance.updated")))
     }
+
+    /// Parentheses and `not` nest at most `FilterParser.maximumNesting` deep: deeper input used to overflow the stack
+    /// of `check` and `serve`; now the level past the limit is reported where it opens, and nothing recurses further.
+    /// `column` is where the 65th level opens: column 15 is the first character after `route * where `.
+    @Test(arguments: [("(", ")", 15 + 64), ("not ", "", 15 + 64 * 4), ("not (", ")", 15 + 32 * 5)])
+    func filtersNestedTooDeeplyAreAnErrorAtTheLevelPastTheLimit(open: String, close: String, column: Int) throws {
+        let levels = 100_000
+        let expression =
+            String(repeating: open, count: levels) + "payload.x == 1" + String(repeating: close, count: levels)
+        let (filter, diagnostics) = Self.compile(expression)
+        #expect(filter == nil)
+        let diagnostic = try #require(diagnostics.first)
+        #expect(diagnostics.count == 1)
+        #expect(diagnostic.message == "the filter nests parentheses and `not` more than 64 deep")
+        #expect(diagnostic.suggestion == "remove redundant parentheses, or split the condition over several routes")
+        #expect(diagnostic.range.start.line == 3)
+        #expect(diagnostic.range.start.column == column)
+        let text =
+            "verify { secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw }\nsink a memory {}\nroute * where \(expression) -> a\n"
+        let formatted = DiagnosticFormatter.format(diagnostic, source: SourceFile(path: "f.conf", text: text))
+        #expect(formatted.hasPrefix("f.conf:3:\(column): error: the filter nests parentheses"))
+    }
+
+    @Test func filtersNestedToTheLimitStillCompile() throws {
+        let depth = FilterParser.maximumNesting
+        let expression =
+            String(repeating: "(not ", count: depth / 2) + "payload.x == 1" + String(repeating: ")", count: depth / 2)
+        let (filter, diagnostics) = Self.compile(expression)
+        #expect(diagnostics.isEmpty, "\(diagnostics.map(\.message))")
+        let compiled = try #require(filter)
+        #expect(!compiled.evaluate(try Self.event("point.balance.updated")))
+    }
+
+    /// A filter has at most `FilterParser.maximumConditions` conditions: a long `and` or `or` chain compiles to a tree
+    /// as deep as the chain, and evaluating one of 100,000 conditions overflowed the stack of the dispatcher.
+    @Test(arguments: [" and ", " or "])
+    func filtersWithTooManyConditionsAreAnErrorAtTheFirstOnePastTheLimit(joiner: String) throws {
+        let condition = "id == \"1\""
+        let expression = Array(repeating: condition, count: 100_000).joined(separator: joiner)
+        let (filter, diagnostics) = Self.compile(expression)
+        #expect(filter == nil)
+        let diagnostic = try #require(diagnostics.first)
+        #expect(diagnostics.count == 1)
+        #expect(diagnostic.message == "the filter has more than 256 conditions")
+        #expect(diagnostic.range.start.column == 15 + FilterParser.maximumConditions * (condition.count + joiner.count))
+        #expect(diagnostic.suggestion?.contains("in [...]") == true)
+    }
+
+    @Test func filtersWithConditionsUpToTheLimitStillCompile() throws {
+        let count = FilterParser.maximumConditions
+        let expression = (0..<count).map { "payload.accountId != \($0 + 1000)" }.joined(separator: " and ")
+        let (filter, diagnostics) = Self.compile(expression)
+        #expect(diagnostics.isEmpty, "\(diagnostics.map(\.message))")
+        let compiled = try #require(filter)
+        #expect(compiled.evaluate(try Self.event("point.balance.updated")))
+    }
 }
