@@ -249,7 +249,8 @@ let package = Package(
         .testTarget(
             name: "EngageRelayTests",
             dependencies: [
-                "EngageRelay", "RelayTesting", "RelaySpoolSQLite",
+                "EngageRelay", "RelayTesting", "RelaySpoolSQLite", "RelayServer", "RelayPlanning", "RelayCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
