@@ -17,25 +17,35 @@ public enum RelayLogging {
     /// The level every handler made here logs at, shared so a reload can change it.
     public static let level = Mutex(Logger.Level.info)
 
-    /// Installs the handler for the process (swift-log allows this once).
+    /// Installs the handler for the process (swift-log allows this once), writing to ``LogOutput/standardError``.
+    ///
+    /// Also ignores `SIGPIPE` for the process: a log reader that went away must make writes fail with `EPIPE`, which
+    /// loses log lines, not end the receiver.
     public static func bootstrap(format: Format, level: Logger.Level) {
+        _ = signal(SIGPIPE, SIG_IGN)
         Self.level.withLock { $0 = level }
+        LogOutput.standardError.reportDropped { count in
+            RelayLogHandler.line(
+                level: .warning, label: "engage-relay", message: "log lines dropped: the log output was not keeping up",
+                metadata: ["relay.dropped": "\(count)"], format: format, date: Date())
+        }
         LoggingSystem.bootstrap { label in
             RelayLogHandler(label: label, format: format, output: .standardError)
         }
     }
 }
 
-/// A swift-log handler writing whole lines to a file handle, in ``RelayLogging/Format``.
+/// A swift-log handler writing whole lines to a ``LogOutput``, in ``RelayLogging/Format``. In text, control
+/// characters in the message and in metadata (CR and LF above all) are escaped, so one call is always one line.
 public struct RelayLogHandler: LogHandler {
     let label: String
     let format: RelayLogging.Format
-    let output: FileHandle
+    let output: LogOutput
     /// Metadata set on this logger.
     public var metadata: Logger.Metadata = [:]
 
     /// Creates a handler.
-    public init(label: String, format: RelayLogging.Format, output: FileHandle) {
+    public init(label: String, format: RelayLogging.Format, output: LogOutput) {
         self.label = label
         self.format = format
         self.output = output
@@ -57,10 +67,20 @@ public struct RelayLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
-        let line = format == .json
-            ? Self.json(level: event.level, label: label, message: "\(event.message)", metadata: merged, date: Date())
-            : Self.text(level: event.level, label: label, message: "\(event.message)", metadata: merged, date: Date())
-        output.write(Data((line + "\n").utf8))
+        output.write(
+            Self.line(
+                level: event.level, label: label, message: "\(event.message)", metadata: merged, format: format,
+                date: Date()) + "\n")
+    }
+
+    /// One log line, without its newline.
+    static func line(
+        level: Logger.Level, label: String, message: String, metadata: Logger.Metadata, format: RelayLogging.Format,
+        date: Date
+    ) -> String {
+        format == .json
+            ? json(level: level, label: label, message: message, metadata: metadata, date: date)
+            : text(level: level, label: label, message: message, metadata: metadata, date: date)
     }
 
     static func timestamp(_ date: Date) -> String {
@@ -68,9 +88,32 @@ public struct RelayLogHandler: LogHandler {
     }
 
     static func text(level: Logger.Level, label: String, message: String, metadata: Logger.Metadata, date: Date) -> String {
-        var line = "\(timestamp(date)) \(level) \(label): \(message)"
-        for (key, value) in metadata.sorted(by: { $0.key < $1.key }) { line += " \(key)=\(value)" }
+        var line = "\(timestamp(date)) \(level) \(label): \(escapingControls(message))"
+        for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
+            line += " \(escapingControls(key))=\(escapingControls("\(value)"))"
+        }
         return line
+    }
+
+    /// `text` with CR, LF and tab written as `\r`, `\n`, `\t` (a backslash and a letter) and other control characters
+    /// as `\u{…}`, so a value (a child's output, say) can never start a forged log line.
+    static func escapingControls(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        var escaped = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": escaped += "\\n"
+            case "\r": escaped += "\\r"
+            case "\t": escaped += "\\t"
+            case _ where isControl(scalar): escaped += "\\u{\(String(scalar.value, radix: 16))}"
+            default: escaped.unicodeScalars.append(scalar)
+            }
+        }
+        return escaped
+    }
+
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar == "\u{2028}" || scalar == "\u{2029}"
     }
 
     static func json(level: Logger.Level, label: String, message: String, metadata: Logger.Metadata, date: Date) -> String {

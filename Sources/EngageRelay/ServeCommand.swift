@@ -28,6 +28,7 @@ extension EngageRelayCommand {
             RelayLogging.bootstrap(
                 format: logFormat ?? RelayLogging.Format(rawValue: plan.log.format) ?? .text,
                 level: logLevel?.level ?? Logger.Level(rawValue: plan.log.level) ?? .info)
+            defer { LogOutput.standardError.flush() }
             let logger = Logger(label: "engage-relay")
             for warning in loaded.diagnostics {
                 logger.warning("config diagnostic", metadata: ["relay.diagnostic": .string(warning.line(in: loaded.source))])

@@ -4,6 +4,7 @@
     import Darwin
 #endif
 import Foundation
+import RelayTesting
 
 /// A real rsyslog daemon run by a test: `rsyslogd -n -iNONE -f CONF` listening on free loopback UDP and TCP ports and
 /// a unix datagram socket, writing every raw message received as one line of a file.
@@ -42,8 +43,8 @@ final class Rsyslog: @unchecked Sendable {
     init() throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("rsyslog-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        udpPort = try Rsyslog.freePort(stream: false)
-        tcpPort = try Rsyslog.freePort(stream: true)
+        udpPort = try LoopbackPort.free(stream: false)
+        tcpPort = try LoopbackPort.free(stream: true)
         let configuration = """
             global(workDirectory="\(folder.path)" maxMessageSize="64k")
             module(load="imudp")
@@ -74,7 +75,7 @@ final class Rsyslog: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
             guard process.isRunning else { break }
-            if Rsyslog.accepts(port: tcpPort) && FileManager.default.fileExists(atPath: socketPath) { return }
+            if LoopbackPort.accepts(tcpPort) && FileManager.default.fileExists(atPath: socketPath) { return }
             usleep(50_000)
         }
         let said = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
@@ -119,47 +120,4 @@ final class Rsyslog: @unchecked Sendable {
 
     /// The raw bytes of the output file.
     func rawOutput() -> [UInt8] { FileManager.default.contents(atPath: outputPath).map { Array($0) } ?? [] }
-
-    #if canImport(Glibc)
-        static let socketStream = Int32(SOCK_STREAM.rawValue)
-        static let socketDatagram = Int32(SOCK_DGRAM.rawValue)
-    #else
-        static let socketStream = SOCK_STREAM
-        static let socketDatagram = SOCK_DGRAM
-    #endif
-
-    /// A loopback port nothing listens on right now.
-    static func freePort(stream: Bool) throws -> Int {
-        let fd = socket(AF_INET, stream ? socketStream : socketDatagram, 0)
-        guard fd >= 0 else { throw Failure(description: "socket() failed") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw Failure(description: "cannot bind a loopback port") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    /// Whether something accepts TCP connections on the loopback port.
-    static func accepts(port: Int) -> Bool {
-        let fd = socket(AF_INET, socketStream, 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
-    }
 }

@@ -186,7 +186,7 @@ import Testing
     }
 
     @Test func aClosedTCPPortThrowsSoTheEngineRetries() async throws {
-        let port = try Rsyslog.freePort(stream: true)
+        let port = try LoopbackPort.free(stream: true)
         let sink = try makeSink(["address": "tcp://127.0.0.1:\(port)"])
         await #expect {
             _ = try await sink.deliver([SyslogSinkTests.event()])
