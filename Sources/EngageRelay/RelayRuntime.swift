@@ -92,10 +92,12 @@ public final class RelayRuntime: Sendable {
     }
 
     /// Serves until SIGTERM or SIGINT (or until cancelled), then drains: new requests get 503, in-flight requests
-    /// finish, the dispatcher finishes its current batches (up to `shutdownTimeout`), sinks and spool close.
+    /// finish, the dispatcher finishes its current batches (up to `shutdownTimeout`, by default the plan's
+    /// `drain-timeout`; a batch still running then is given up on), sinks close (each given up on after 5 s) and the
+    /// spool closes.
     public func run(
         shutdownSignals: [UnixSignal] = [.sigterm, .sigint],
-        shutdownTimeout: Duration = .seconds(30),
+        shutdownTimeout: Duration? = nil,
         onListening: @escaping @Sendable (ListenAddress) async -> Void = { _ in },
         onMetricsListening: @escaping @Sendable (ListenAddress) async -> Void = { _ in }
     ) async throws {
@@ -118,7 +120,7 @@ public final class RelayRuntime: Sendable {
         ]
         var configuration = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: shutdownSignals, logger: logger)
-        configuration.maximumGracefulShutdownDuration = shutdownTimeout
+        configuration.maximumGracefulShutdownDuration = shutdownTimeout ?? plan.drainTimeout
         let group = ServiceGroup(configuration: configuration)
         do {
             try await group.run()
@@ -278,7 +280,7 @@ public final class RelayRuntime: Sendable {
         }
         settings.replace(with: IngestSettings(plan: new, clock: clock))
         let retiring = old.sinks.map(\.name).filter { !unchanged.contains($0) }
-        let retired = await dispatcher.retire(retiring)
+        let retired = await dispatcher.retire(retiring, within: old.drainTimeout)
         await SinkSet(sinks: retired).close(logger: logger)
         let policies = Dictionary(uniqueKeysWithValues: new.sinks.map { ($0.name, $0.delivery) })
         dispatcher.start(built.sinks.map { ($0.name, $0.sink, policies[$0.name]!) })

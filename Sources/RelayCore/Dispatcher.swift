@@ -30,6 +30,8 @@ public final class Dispatcher: Service {
         let stop = StopFlag()
         let started = StopFlag()
         let finished = Countdown()
+        /// Set when a retiring lane's batches outlast the drain deadline: its workers give up on them.
+        let abandon = AbandonSignal()
 
         init(name: String, sink: any Sink, policy: DeliveryPolicy) {
             self.name = name
@@ -87,14 +89,23 @@ public final class Dispatcher: Service {
 
     /// Stops the workers of the named sinks after their current batches and returns the sinks once every worker has
     /// stopped, for the caller to close. Their deliveries stay in the spool.
-    public func retire(_ names: [String]) async -> [(name: String, sink: any Sink)] {
+    ///
+    /// A batch still running after `timeout` (a sink stuck in I/O) is given up on: its worker stops without waiting
+    /// for it, and its deliveries are made again once their lease runs out.
+    public func retire(_ names: [String], within timeout: Duration = .seconds(30)) async -> [(name: String, sink: any Sink)] {
         let retired = lanes.withLock { lanes in names.compactMap { lanes.removeValue(forKey: $0) } }
         for lane in retired {
             lane.stop.set()
             lane.bell.ring()
         }
+        let deadline = AbandonSignal.after(timeout)
         // A lane whose workers never started has nothing to wait for; if they start later they see `stop` and exit.
-        for lane in retired where lane.started.isSet { await lane.finished.wait() }
+        for lane in retired where lane.started.isSet {
+            if await unlessAbandoned(deadline, { await lane.finished.wait() }) == nil {
+                lane.abandon.set()
+                await lane.finished.wait()
+            }
+        }
         return retired.map { ($0.name, $0.sink) }
     }
 
@@ -156,8 +167,18 @@ public final class Dispatcher: Service {
                 await lane.bell.wait(timeout: timeout)
                 continue
             }
-            let results = await whileRenewing(held) {
-                await deliver(claimed, to: lane.sink, policy: lane.policy, logger: workerLogger)
+            let batchLogger = workerLogger
+            let finished = await whileRenewing(held) {
+                await unlessAbandoned(lane.abandon) {
+                    await self.deliver(claimed, to: lane.sink, policy: lane.policy, logger: batchLogger)
+                }
+            }
+            guard let results = finished else {
+                // The drain deadline passed (shutdown cancelled this worker, or a reload gave up on the lane).
+                workerLogger.warning(
+                    "a batch was given up on at the drain deadline; its deliveries are made again after their lease",
+                    metadata: ["relay.count": "\(claimed.count)"])
+                break
             }
             do {
                 let report = try await spool.complete(results)

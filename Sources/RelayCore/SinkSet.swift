@@ -34,13 +34,27 @@ public struct SinkSet: Sendable {
     /// The sink called `name`.
     public subscript(name: String) -> (any Sink)? { sinks.first { $0.name == name }?.sink }
 
-    /// Closes every sink, logging (not throwing) failures so every sink gets its chance.
-    public func close(logger: Logger) async {
+    /// Closes every sink, logging (not throwing) failures so every sink gets its chance; sinks still closing after
+    /// `timeout` (stuck in I/O) are given up on, so no sink holds up a shutdown or a reload.
+    public func close(logger: Logger, within timeout: Duration = .seconds(5)) async {
+        let deadline = AbandonSignal.after(timeout)
         for (name, sink) in sinks {
-            do {
-                try await sink.close()
-            } catch {
-                logger.error("sink close failed", metadata: ["relay.sink": .string(name), "relay.error": "\(error)"])
+            let failure = await unlessAbandoned(deadline) { () async -> String? in
+                do {
+                    try await sink.close()
+                    return nil
+                } catch {
+                    return "\(error)"
+                }
+            }
+            switch failure {
+            case .some(nil):
+                break
+            case .some(let error?):
+                logger.error("sink close failed", metadata: ["relay.sink": .string(name), "relay.error": .string(error)])
+            case nil:
+                logger.error(
+                    "sink close given up on: still closing after \(timeout)", metadata: ["relay.sink": .string(name)])
             }
         }
     }

@@ -84,6 +84,15 @@ extension PlanBuilder {
         if key == "header-timeout" { plan.limits.headerTimeout = duration } else { plan.limits.bodyTimeout = duration }
     }
 
+    mutating func buildDrainTimeout(_ directive: Directive) {
+        guard let value = singleValue(directive, usage: "drain-timeout 30s") else { return }
+        guard let duration = ConfigValue.duration(value.text), duration >= .seconds(1), duration <= .seconds(3600) else {
+            error("`\(value.text)` is not a drain timeout between 1s and 1h", at: value.range)
+            return
+        }
+        plan.drainTimeout = duration
+    }
+
     mutating func buildMaxBuffered(_ directive: Directive) {
         guard let value = singleValue(directive, usage: "max-buffered 64MiB") else { return }
         guard let size = ConfigValue.byteSize(value.text), size >= 1024, size <= 1 << 40 else {

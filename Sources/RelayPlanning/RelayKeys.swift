@@ -124,6 +124,11 @@ public enum RelayKeys {
             doc: "a body must arrive within this once the head is in"
         ) { $0.buildTimeout($1) },
         RelayKey(
+            "drain-timeout", .top, value: "duration, 1s–1h", default: "30s", reload: .restart(\.drainTimeout),
+            doc: "how long SIGTERM waits for running batches, and a reload for the batches of the sinks it replaces; "
+                + "a sink still busy then is given up on, and its deliveries are made again after their lease"
+        ) { $0.buildDrainTimeout($1) },
+        RelayKey(
             "max-connections", .top, value: "integer, 1–1000000", default: "1024",
             reload: .restart(\.limits.maxConnections), doc: "connections served at once"
         ) { $0.buildMaxConnections($1) },

@@ -26,6 +26,9 @@ public struct RelayPlan: Sendable {
     public internal(set) var maxBody: Int64 = 1 << 20
     /// Protections against slow and numerous clients.
     public internal(set) var limits = ConnectionLimits()
+    /// How long a shutdown waits for running batches, and a reload for the batches of the sinks it replaces, before
+    /// giving up on them (their deliveries are made again once their lease runs out).
+    public internal(set) var drainTimeout: Duration = .seconds(30)
     /// How deliveries are authenticated.
     public internal(set) var verification = VerificationPlan()
     /// Where events are stored before delivery.
