@@ -185,6 +185,53 @@ import Testing
         #expect(lines.contains { $0.contains(#"eventId="after""#) })
     }
 
+    @Test func aTCPReceiverThatStopsReadingCostsABatchTheTimeoutNotTheLane() async throws {
+        // A real TCP peer that accepts and never reads, with a small receive buffer: the relay's writes stop
+        // completing once the socket buffers are full.
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        server.arguments = [
+            "python3", "-c",
+            """
+            import socket, sys
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.bind(("127.0.0.1", 0))
+            s.listen(1)
+            print(s.getsockname()[1], flush=True)
+            connection, _ = s.accept()
+            sys.stdin.read()
+            """,
+        ]
+        let output = Pipe()
+        server.standardOutput = output
+        server.standardInput = Pipe()
+        try server.run()
+        defer { server.terminate() }
+        let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        let port = try #require(Int(line.trimmingCharacters(in: .whitespacesAndNewlines)), "no port from the peer: \(line)")
+
+        let sink = try makeSink(["address": "tcp://127.0.0.1:\(port)", "timeout": "500ms"])
+        let payload = #"{"text":""# + String(repeating: "a", count: 6000) + #""}"#
+        let batch = (0..<64).map { SyslogSinkTests.event(id: "ev-\($0)", payload: payload) }
+        var failure: String?
+        var delivered = 0
+        for _ in 0..<300 where failure == nil {
+            do {
+                let outcomes = try await sink.deliver(batch)
+                delivered += outcomes.filter { $0 == .delivered }.count
+                failure = outcomes.compactMap { outcome -> String? in
+                    if case .retry(let reason, _) = outcome { return reason }
+                    return nil
+                }.first
+            } catch {
+                failure = "\(error)"
+            }
+        }
+        #expect(failure?.contains("writing did not finish within") == true, "after \(delivered) messages: \(failure ?? "none")")
+        try await sink.close()
+    }
+
     @Test func aClosedTCPPortThrowsSoTheEngineRetries() async throws {
         let port = try LoopbackPort.free(stream: true)
         let sink = try makeSink(["address": "tcp://127.0.0.1:\(port)"])
