@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import RelayCore
 import RelayPlanning
+import RelayServer
 
 extension EngageRelayCommand {
     /// `engage-relay serve`: run the receiver.
@@ -25,6 +26,16 @@ extension EngageRelayCommand {
             signal(SIGHUP, SIG_IGN)
             let loaded = try ConfigLoading.load(config, quietWhenValid: true, secrets: .all)
             guard let plan = loaded.plan else { throw ExitCode(1) }
+            do {
+                _ = try OpenFileBudget.ensure(
+                    OpenFileBudget.needed(
+                        maxConnections: plan.limits.maxConnections,
+                        operationsConnections: RelayServer.operationsConnectionLimit),
+                    maxConnections: plan.limits.maxConnections)
+            } catch {
+                ConfigLoading.printError("error: \(error)")
+                throw ExitCode(1)
+            }
             RelayLogging.bootstrap(
                 format: logFormat ?? RelayLogging.Format(rawValue: plan.log.format) ?? .text,
                 level: logLevel?.level ?? Logger.Level(rawValue: plan.log.level) ?? .info)
