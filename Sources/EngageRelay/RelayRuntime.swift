@@ -19,6 +19,9 @@ import WebhookVerification
 /// `SIGTERM`/`SIGINT` drain and stop. Deliveries another process left in flight come back through their leases,
 /// so start-up resets nothing.
 public final class RelayRuntime: Sendable {
+    /// The most diagnostics of one reload that are logged one a line; the rest are counted in one line.
+    static let loggedDiagnostics = 20
+
     /// The plan in force (replaced by a successful reload).
     public var plan: RelayPlan { settings.current.plan }
     let spool: any Spool
@@ -236,13 +239,18 @@ public final class RelayRuntime: Sendable {
             ])
             return false
         }
-        for diagnostic in loaded.diagnostics {
+        // A hostile file can hold hundreds of thousands of errors: the log gets the first few and a count.
+        for diagnostic in loaded.diagnostics.prefix(Self.loggedDiagnostics) {
             let text = diagnostic.line(in: loaded.source)
             if diagnostic.severity == .error {
                 logger.error("config diagnostic", metadata: ["relay.diagnostic": .string(text)])
             } else {
                 logger.warning("config diagnostic", metadata: ["relay.diagnostic": .string(text)])
             }
+        }
+        if loaded.diagnostics.count > Self.loggedDiagnostics {
+            logger.error(
+                "config diagnostics not logged", metadata: ["relay.count": "\(loaded.diagnostics.count - Self.loggedDiagnostics)"])
         }
         guard var new = loaded.plan else {
             logger.error("config reload failed; the running config stays", metadata: [

@@ -41,7 +41,7 @@ extension EngageRelayCommand {
                 level: logLevel?.level ?? Logger.Level(rawValue: plan.log.level) ?? .info)
             defer { LogOutput.standardError.flush() }
             let logger = Logger(label: "engage-relay")
-            for warning in loaded.diagnostics {
+            for warning in loaded.diagnostics.prefix(RelayRuntime.loggedDiagnostics) {
                 logger.warning("config diagnostic", metadata: ["relay.diagnostic": .string(warning.line(in: loaded.source))])
             }
             let runtime: RelayRuntime

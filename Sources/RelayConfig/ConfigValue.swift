@@ -1,13 +1,23 @@
 /// Parsers for the value syntaxes of the configuration language; each returns nil for text it does not accept.
 public enum ConfigValue {
-    /// A non-negative integer followed by `ms`, `s`, `m`, `h` or `d`, such as `250ms` or `7d`; no sign, no spaces.
+    /// The longest duration any setting accepts (100 years, 36500d): within it, every duration stays representable
+    /// where the runtime uses it (NIO's `TimeAmount` is Int64 nanoseconds, about 292 years; stored times are Int64
+    /// milliseconds), added to any date the relay handles.
+    public static let maximumDuration = Duration.seconds(36_500 * 86_400)
+
+    /// The largest byte size any setting accepts (1 PiB): within it, sizes can be added and multiplied by the small
+    /// factors the runtime uses without overflowing Int64.
+    public static let maximumByteSize: Int64 = 1 << 50
+
+    /// A non-negative integer followed by `ms`, `s`, `m`, `h` or `d`, such as `250ms` or `7d`; no sign, no spaces;
+    /// at most ``maximumDuration``.
     public static func duration(_ text: String) -> Duration? {
         guard let (number, unit) = splitNumber(text) else {
             return nil
         }
         let secondsPerUnit: Int64
         switch unit {
-        case "ms": return .milliseconds(number)
+        case "ms": return number <= Int64(maximumDuration.components.seconds) * 1000 ? .milliseconds(number) : nil
         case "s": secondsPerUnit = 1
         case "m": secondsPerUnit = 60
         case "h": secondsPerUnit = 3_600
@@ -15,10 +25,11 @@ public enum ConfigValue {
         default: return nil
         }
         let (seconds, overflow) = number.multipliedReportingOverflow(by: secondsPerUnit)
-        return overflow ? nil : .seconds(seconds)
+        return overflow || seconds > maximumDuration.components.seconds ? nil : .seconds(seconds)
     }
 
-    /// A byte count: a plain integer, or one with `B`, `KB` `MB` `GB` `TB` (powers of 1000) or `KiB` `MiB` `GiB` `TiB`.
+    /// A byte count: a plain integer, or one with `B`, `KB` `MB` `GB` `TB` (powers of 1000) or `KiB` `MiB` `GiB` `TiB`;
+    /// at most ``maximumByteSize``.
     public static func byteSize(_ text: String) -> Int64? {
         guard let (number, unit) = splitNumber(text) else {
             return nil
@@ -37,7 +48,7 @@ public enum ConfigValue {
         default: return nil
         }
         let (bytes, overflow) = number.multipliedReportingOverflow(by: multiplier)
-        return overflow ? nil : bytes
+        return overflow || bytes > maximumByteSize ? nil : bytes
     }
 
     /// A decimal integer with an optional leading `-`; no `+`, spaces or separators.

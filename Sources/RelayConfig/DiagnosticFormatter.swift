@@ -12,21 +12,33 @@ public enum DiagnosticFormatter {
         var lines = [
             "\(source.path):\(start.line):\(start.column): \(diagnostic.severity.rawValue): \(diagnostic.message)"
         ]
-        let lineText = source.lineText(start.line)
+        let (lineText, range) = window(source.lineText(start.line), around: diagnostic.range)
         lines.append(indent + lineText)
-        lines.append(indent + caretLine(for: diagnostic.range, in: lineText))
+        lines.append(indent + caretLine(for: range, in: lineText[...]))
         if let suggestion = diagnostic.suggestion {
             lines.append(indent + "suggestion: " + suggestion)
         }
         return lines.joined(separator: "\n")
     }
 
-    /// Formats each diagnostic in source order, one after the other, optionally ending with "N errors, M warnings".
-    public static func format(_ diagnostics: [Diagnostic], source: SourceFile, summary: Bool) -> String {
+    /// The most diagnostics ``format(_:source:summary:limit:)`` prints by default; the rest are counted.
+    public static let defaultLimit = 50
+
+    /// The most characters of a source line shown under a diagnostic; a longer line is cut around the column.
+    static let lineWidth = 240
+
+    /// Formats the first `limit` diagnostics in source order, one after the other, then a count of the rest,
+    /// optionally ending with "N errors, M warnings" (which counts them all).
+    public static func format(
+        _ diagnostics: [Diagnostic], source: SourceFile, summary: Bool, limit: Int = defaultLimit
+    ) -> String {
         let ordered = diagnostics.enumerated()
             .sorted { ($0.element.range.start, $0.offset) < ($1.element.range.start, $1.offset) }
             .map(\.element)
-        var parts = ordered.map { format($0, source: source) }
+        var parts = ordered.prefix(limit).map { format($0, source: source) }
+        if ordered.count > limit {
+            parts.append("… and \(ordered.count - limit) more not shown")
+        }
         if summary {
             parts.append(summaryLine(for: diagnostics))
         }
@@ -42,6 +54,25 @@ public enum DiagnosticFormatter {
 
     private static func counted(_ count: Int, _ noun: String) -> String {
         "\(count) \(noun)\(count == 1 ? "" : "s")"
+    }
+
+    /// The line as shown, at most ``lineWidth`` characters around the range's start with `…` where it was cut,
+    /// and the range moved to match.
+    private static func window(_ lineText: Substring, around range: SourceRange) -> (String, SourceRange) {
+        let characters = Array(lineText)
+        guard characters.count > lineWidth else { return (String(lineText), range) }
+        let first = min(max(0, range.start.column - 1 - lineWidth / 3), characters.count - lineWidth)
+        let last = first + lineWidth
+        let prefix = first > 0 ? "…" : ""
+        let text = prefix + String(characters[first..<last]) + (last < characters.count ? "…" : "")
+        let shift = first - prefix.count
+        func moved(_ location: SourceLocation) -> SourceLocation {
+            SourceLocation(
+                line: location.line, column: min(max(1, location.column - shift), text.count + 1),
+                offset: location.offset)
+        }
+        let end = range.end.line == range.start.line ? moved(range.end) : range.end
+        return (text, SourceRange(start: moved(range.start), end: end))
     }
 
     private static func caretLine(for range: SourceRange, in lineText: Substring) -> String {

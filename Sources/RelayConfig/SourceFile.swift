@@ -1,5 +1,11 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// The text of one configuration file together with the path it is reported under.
 public struct SourceFile: Sendable {
     /// The path printed in diagnostics, as given by the caller.
@@ -24,7 +30,11 @@ public struct SourceFile: Sendable {
         self.lineStarts = starts
     }
 
-    /// Reads a UTF-8 file from disk, dropping a leading byte order mark.
+    /// The largest config file read: 16 MiB.
+    public static let maximumSize = 16 << 20
+
+    /// Reads a UTF-8 file from disk (a regular file of at most ``maximumSize`` bytes), dropping a leading byte order
+    /// mark.
     public static func load(path: String) throws -> SourceFile {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -32,6 +42,17 @@ public struct SourceFile: Sendable {
         }
         if isDirectory.boolValue {
             throw LoadError(path: path, message: "cannot read `\(path)`: it is a directory")
+        }
+        // A FIFO or a device (`/dev/zero`) would block the reader or never end; a huge file would only be a mistake.
+        // stat(2) follows symbolic links, so a linked config (a Kubernetes ConfigMap, say) is read as its target.
+        var status = stat()
+        guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+            throw LoadError(path: path, message: "cannot read `\(path)`: it is not a regular file")
+        }
+        if status.st_size > maximumSize {
+            throw LoadError(
+                path: path,
+                message: "cannot read `\(path)`: \(status.st_size) bytes is more than a config file may hold (16 MiB)")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw LoadError(path: path, message: "cannot read `\(path)`: permission denied or unreadable")

@@ -28,7 +28,8 @@ public struct DeliveryPolicy: Sendable, Hashable, CustomStringConvertible {
             doc: "attempts=N (total, first included) and backoff=MIN..MAX (exponential, full jitter)")
         /// `max-age`.
         public static let maxAge = SinkOptionKey.duration(
-            "max-age", default: "3d", doc: "give up (dead letter) this long after receipt")
+            "max-age", default: "3d", in: .seconds(1)...(.seconds(3650 * 86_400)),
+            doc: "give up (dead letter) this long after receipt")
         /// `max-in-flight`.
         public static let maxInFlight = SinkOptionKey.integer(
             "max-in-flight", 1...256, doc: "batches delivered at once (default per kind)")

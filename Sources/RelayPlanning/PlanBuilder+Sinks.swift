@@ -199,10 +199,10 @@ extension PlanBuilder {
             case ("backoff", 2):
                 let bounds = parts[1].components(separatedBy: "..")
                 guard bounds.count == 2, let low = ConfigValue.duration(bounds[0]), let high = ConfigValue.duration(bounds[1]),
-                    low > .zero, low <= high
+                    low > .zero, low <= high, high <= .seconds(86_400)
                 else {
                     error(
-                        "`\(parts[1])` is not a backoff range", at: token.range,
+                        "`\(parts[1])` is not a backoff range (MIN above 0, MAX at most 1d)", at: token.range,
                         suggestion: "write backoff=MIN..MAX, e.g. backoff=1s..10m")
                     valid = false
                     continue

@@ -14,8 +14,10 @@ extension PlanBuilder {
 
     mutating func buildSpoolRetention(_ entry: Directive) {
         guard let value = singleValue(entry, usage: "retention 7d") else { return }
-        guard let duration = ConfigValue.duration(value.text), duration >= .seconds(3600) else {
-            error("`\(value.text)` is not a retention of at least 1h", at: value.range, suggestion: "the default is 7d")
+        guard let duration = ConfigValue.duration(value.text), duration >= .seconds(3600),
+            duration <= .seconds(3650 * 86_400)
+        else {
+            error("`\(value.text)` is not a retention between 1h and 3650d", at: value.range, suggestion: "the default is 7d")
             return
         }
         plan.spool.retention = duration
@@ -48,7 +50,7 @@ extension PlanBuilder {
     mutating func buildSpoolMaxSize(_ entry: Directive) {
         guard let value = singleValue(entry, usage: "max-size 10GiB") else { return }
         guard let size = ConfigValue.byteSize(value.text), size >= 64 * 1024 else {
-            error("`\(value.text)` is not a spool size of at least 64KiB", at: value.range)
+            error("`\(value.text)` is not a spool size between 64KiB and 1PiB", at: value.range)
             return
         }
         plan.spool.maxSize = size

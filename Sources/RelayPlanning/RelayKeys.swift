@@ -221,7 +221,7 @@ public enum RelayKeys {
             doc: "the SQLite database (WAL, `synchronous=FULL`)"
         ) { $0.buildSpoolPath($1) },
         RelayKey(
-            "retention", .spool, value: "duration ≥ 1h", default: "7d", reload: .restart(\.spool.retention),
+            "retention", .spool, value: "duration, 1h–3650d", default: "7d", reload: .restart(\.spool.retention),
             doc: "delivered events are pruned after this; also the duplicate-detection window (warning under 2d: "
                 + "Svix retries for about 28 h)"
         ) { $0.buildSpoolRetention($1) },
@@ -234,7 +234,7 @@ public enum RelayKeys {
             doc: "requests waiting for a commit before ingest answers 503"
         ) { $0.buildSpoolMaxQueue($1) },
         RelayKey(
-            "max-size", .spool, value: "size ≥ 64KiB", default: "none", reload: .restart(\.spool.maxSize),
+            "max-size", .spool, value: "size, 64KiB–1PiB", default: "none", reload: .restart(\.spool.maxSize),
             doc: "the largest the spool may grow; beyond it ingest answers 503"
         ) { $0.buildSpoolMaxSize($1) },
         RelayKey(

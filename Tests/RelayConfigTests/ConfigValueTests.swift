@@ -11,8 +11,8 @@ struct ConfigValueTests {
         ("7d", .seconds(604_800)),
         ("0s", .zero),
         ("0010s", .seconds(10)),
-        ("9223372036854775807ms", .milliseconds(Int64.max)),
-        ("106751991167300d", .seconds(106_751_991_167_300 * 86_400)),
+        ("3153600000000ms", .seconds(3_153_600_000)),
+        ("36500d", .seconds(36_500 * 86_400)),
     ])
     func durationsAcceptAnIntegerWithAUnit(text: String, expected: Duration) {
         #expect(ConfigValue.duration(text) == expected)
@@ -20,7 +20,7 @@ struct ConfigValueTests {
 
     @Test(arguments: [
         "", "10", "s", "ms", "-5s", "+5s", "1.5s", "10 s", " 10s", "10s ", "10S", "10Ms", "5w", "1h30m", "1e3s",
-        "99999999999999999999s", "106751991167301d", "١٠s",
+        "99999999999999999999s", "106751991167301d", "١٠s", "36501d", "3153600000001ms", "9223372036854775807ms",
     ])
     func durationsRejectMissingUnitsSignsFractionsAndOverflow(text: String) {
         #expect(ConfigValue.duration(text) == nil)
@@ -38,7 +38,8 @@ struct ConfigValueTests {
         ("42B", 42),
         ("42", 42),
         ("0", 0),
-        ("9223372036854775807", Int64.max),
+        ("1125899906842624", 1 << 50),
+        ("1024TiB", 1 << 50),
     ])
     func byteSizesAcceptDecimalAndBinaryUnits(text: String, expected: Int64) {
         #expect(ConfigValue.byteSize(text) == expected)
@@ -46,7 +47,8 @@ struct ConfigValueTests {
 
     @Test(arguments: [
         "", "MB", "-1MB", "+1MB", "1.5MB", "1mb", "1Mb", "1 MB", "1KIB", "1kb", "10XB", "1MiBs",
-        "9223372036854775807KB", "99999999999999999999", "9007199254740993TiB",
+        "9223372036854775807KB", "99999999999999999999", "9007199254740993TiB", "9223372036854775807", "1025TiB",
+        "1125899906842625",
     ])
     func byteSizesRejectUnknownUnitsSignsFractionsAndOverflow(text: String) {
         #expect(ConfigValue.byteSize(text) == nil)

@@ -167,4 +167,31 @@ struct DiagnosticFormatterTests {
         #expect(Diagnostic.error("m", at: at).suggestion == nil)
         #expect(Diagnostic.error("bad", at: at).description == "1:1: error: bad")
     }
+
+    @Test func aLongLineIsShownAsAWindowAroundTheColumnWithTheCaretOnTheSameCharacter() {
+        let line = String(repeating: "a ", count: 5_000) + "BAD" + String(repeating: " b", count: 5_000)
+        let source = SourceFile(path: "r.conf", text: line + "\n")
+        let column = 10_001
+        let diagnostic = Diagnostic.error(
+            "bad word", at: range(line: 1, columns: column..<(column + 3), offsets: (column - 1)..<(column + 2)))
+        let lines = DiagnosticFormatter.format(diagnostic, source: source).split(separator: "\n").map(String.init)
+        #expect(lines[0] == "r.conf:1:10001: error: bad word")
+        let shown = Array(lines[1].dropFirst(4))
+        let caret = Array(lines[2].dropFirst(4))
+        #expect(shown.count <= 242 && shown.first == "…" && shown.last == "…", "\(shown.count)")
+        let at = try! #require(caret.firstIndex(of: "^"))
+        #expect(String(shown[at..<(at + 3)]) == "BAD")
+        #expect(caret[at...] == ["^", "~", "~"])
+    }
+
+    @Test func beyondTheLimitDiagnosticsAreCountedNotPrinted() {
+        let source = SourceFile(path: "r.conf", text: String(repeating: "x\n", count: 300))
+        let diagnostics = (1...300).map { line in
+            Diagnostic.error("bad", at: range(line: line, columns: 1..<2, offsets: (2 * line - 2)..<(2 * line - 1)))
+        }
+        let text = DiagnosticFormatter.format(diagnostics, source: source, summary: true)
+        #expect(text.split(separator: "\n").count { $0.hasSuffix(": error: bad") } == DiagnosticFormatter.defaultLimit)
+        #expect(text.contains("… and 250 more not shown"))
+        #expect(text.hasSuffix("300 errors, 0 warnings"))
+    }
 }

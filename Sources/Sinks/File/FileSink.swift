@@ -5,6 +5,7 @@
 #endif
 import EngageEvents
 import Foundation
+import RelayConfig
 import RelayCore
 import Synchronization
 
@@ -24,7 +25,16 @@ public final class FileSink: Sink {
         static let rotate = SinkOptionKey.repeatedWords(
             "rotate",
             doc: "start a new file before a batch would pass a size (100MiB) and/or on a new UTC day (daily); "
-                + "the old file becomes NAME.YYYYMMDD-HHMMSS[-N].EXT")
+                + "the old file becomes NAME.YYYYMMDD-HHMMSS[-N].EXT",
+            check: { value in
+                guard case .words(let words) = value else { return nil }
+                for word in words where word != "daily" {
+                    guard let bytes = ConfigValue.byteSize(word), bytes > 0 else {
+                        return "takes a size such as 100MiB (at most 1024TiB) and/or `daily`, not `\(word)`"
+                    }
+                }
+                return nil
+            })
         static let keep = SinkOptionKey.integer(
             "keep", 1...10_000, doc: "keep at most N rotated files, deleting the oldest (default: all)")
         static let fsync = SinkOptionKey.choice(
