@@ -115,10 +115,17 @@ struct PlanBuilder {
         guard directive.arguments.count == 1, directive.arguments[0].isValue else {
             error(
                 "`\(directive.name.text)` takes one value", at: directive.arguments.isEmpty ? directive.name.range : directive.range,
-                suggestion: "write `\(usage)`")
+                suggestion: runsIntoAnotherKey(directive) ? "separate options with `;` or a new line" : "write `\(usage)`")
             return nil
         }
         return directive.arguments[0]
+    }
+
+    /// Whether a later word of `directive` is a key of the block it is in (`secret env:S tolerance 5m` on one line).
+    func runsIntoAnotherKey(_ directive: Directive) -> Bool {
+        let scopes = Set(RelayKeys.all.filter { $0.name == directive.name.text }.map(\.scope))
+        let siblings = Set(RelayKeys.all.filter { scopes.contains($0.scope) }.map(\.name))
+        return directive.arguments.dropFirst().contains { siblings.contains($0.text) }
     }
 
     mutating func noArguments(_ directive: Directive) {

@@ -68,6 +68,13 @@ struct KeyTableTests {
         #expect(problems.first?.suggestion == "separate options with `;` or a new line")
         let (_, quoted) = validate("sink p probe { label two things }")
         #expect(quoted.first?.suggestion == "quote a value that contains spaces")
+        // The relay's own blocks and the top level too.
+        for body in ["sink p probe {}\nspool { path /tmp/s.db retention 7d }", "sink p probe {}\nheader-timeout 5s max-body 1MiB"] {
+            let (_, problems) = validate(body)
+            #expect(problems.first?.suggestion == "separate options with `;` or a new line", "\(body): \(problems)")
+        }
+        let (_, wrong) = validate("sink p probe {}\nspool { retention 7d 8d }")
+        #expect(wrong.first?.suggestion == "write `retention 7d`")
     }
 
     @Test("every scope's keys are known, repeats are errors with the first line, unknown keys get a did-you-mean")
