@@ -18,6 +18,9 @@ public protocol Spool: Sendable {
 
     /// Holds up to `limit` due deliveries of `sink` under one new lease and returns them, oldest receipt first.
     ///
+    /// Its cost must grow with what is due, not with what waits: a backlog not yet due (retries in backoff) must not
+    /// slow claims. An implementation may order by due time instead when thousands are due behind such a backlog.
+    ///
     /// Due means pending with `nextAttemptAt <= now`, or in flight under a lease that expired at or before `now`;
     /// the latter's lost attempt counts as made (`attempts` grows by one, with a note as its error).
     func claim(sink: String, limit: Int, lease: LeaseTerms, now: Date) async throws(SpoolError) -> [ClaimedDelivery]

@@ -12,32 +12,17 @@ extension SQLiteSpool {
         let lease = DeliveryLease.new(terms, now: now)
         return try await writeRelaxed { db in
             let moment = now.timeIntervalSince1970
-            // Keys first, from the claim index alone: joining bodies before the sort would read every due row.
+            let keys = try Self.dueKeys(db, sink: sink, limit: limit, moment: moment)
+            guard !keys.isEmpty else { return [] }
             let due = try Row.fetchAll(
-                db.cachedStatement(
-                    sql: """
-                        SELECT d.event_key, d.attempts, d.state, e.message_id, e.received_at, e.body
-                        FROM (
-                            SELECT event_key FROM (
-                                SELECT event_key FROM deliveries INDEXED BY deliveries_in_order
-                                WHERE sink = ? AND state = 'pending' AND next_attempt_at <= ?
-                                ORDER BY event_key LIMIT ?
-                            )
-                            UNION ALL
-                            SELECT event_key FROM (
-                                SELECT event_key FROM deliveries INDEXED BY deliveries_in_order
-                                WHERE sink = ? AND state = 'in-flight' AND (lease_until IS NULL OR lease_until <= ?)
-                                ORDER BY event_key LIMIT ?
-                            )
-                            ORDER BY event_key LIMIT ?
-                        ) due
-                        JOIN deliveries d ON d.event_key = due.event_key AND d.sink = ?
-                        JOIN events e ON e.key = due.event_key
-                        ORDER BY due.event_key
-                        """
-                ),
-                arguments: [sink, moment, limit, sink, moment, limit, limit, sink]
-            )
+                db,
+                sql: """
+                    SELECT d.event_key, d.attempts, d.state, e.message_id, e.received_at, e.body
+                    FROM deliveries d JOIN events e ON e.key = d.event_key
+                    WHERE d.sink = ? AND d.event_key IN (\(keys.map { _ in "?" }.joined(separator: ",")))
+                    ORDER BY d.event_key
+                    """,
+                arguments: StatementArguments([sink] + keys))
             let hold = try db.cachedStatement(
                 sql: """
                     UPDATE deliveries SET state = 'in-flight', attempts = ?, last_error = COALESCE(?, last_error),
@@ -60,6 +45,48 @@ extension SQLiteSpool {
             }
         }
     }
+
+    /// The keys of up to `limit` due deliveries of `sink`, oldest receipt first, read from the indexes alone and
+    /// in time that grows with what is due, not with what is waiting.
+    ///
+    /// The head of the sink's pending deliveries, in receipt order, answers the usual case (new events are due at
+    /// once). When a backlog not yet due fills the head (retries waiting out their backoff, a million of them after
+    /// an outage), the due-time index finds what is due instead, reading at most `dueScanLimit` rows: the order is
+    /// exact while fewer than that are due, and by due time past it. Expired leases are found among the sink's
+    /// in-flight rows, which a claim bounds.
+    static func dueKeys(_ db: Database, sink: String, limit: Int, moment: Double) throws -> [Int64] {
+        let window = max(4 * limit, 256)
+        let head = try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT event_key, next_attempt_at FROM deliveries INDEXED BY deliveries_in_order
+                    WHERE sink = ? AND state = 'pending' ORDER BY event_key LIMIT ?
+                    """),
+            arguments: [sink, window])
+        var keys = head.filter { ($0["next_attempt_at"] as Double) <= moment }.map { $0["event_key"] as Int64 }
+        if keys.count < limit && head.count == window {
+            let byDueTime = try Int64.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT event_key FROM deliveries INDEXED BY deliveries_for_claim
+                        WHERE sink = ? AND state = 'pending' AND next_attempt_at <= ? LIMIT ?
+                        """),
+                arguments: [sink, moment, dueScanLimit])
+            keys = Array(Set(keys).union(byDueTime))
+        }
+        let expired = try Int64.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT event_key FROM deliveries INDEXED BY deliveries_in_order
+                    WHERE sink = ? AND state = 'in-flight' AND (lease_until IS NULL OR lease_until <= ?)
+                    ORDER BY event_key LIMIT ?
+                    """),
+            arguments: [sink, moment, limit])
+        return Array((keys + expired).sorted().prefix(limit))
+    }
+
+    /// The most due rows one claim reads through the due-time index.
+    static let dueScanLimit = 4096
 
     /// Extends the lease of the deliveries it still holds.
     public func renew(_ lease: DeliveryLease, until: Date) async throws(SpoolError) -> Int {

@@ -36,6 +36,27 @@ struct DeliveryLifecycleTests {
         try await spool.close()
     }
 
+    @Test("a backlog not yet due ahead of due deliveries: claims still find the due ones, oldest receipt first")
+    func claimsLookPastABacklogThatIsNotDue() async throws {
+        let fixture = try SpoolFixture()
+        defer { fixture.remove() }
+        let spool = try fixture.open()
+        // 1,000 events whose deliveries wait out a backoff, longer than the head a claim reads in receipt order...
+        for n in 1...1_000 { _ = try await spool.append(SpoolFixture.record("w\(n)", sinks: ["a"], at: t0)) }
+        let waiting = try await spool.claim(sink: "a", limit: 1_000, now: t0)
+        #expect(waiting.count == 1_000)
+        _ = try await spool.complete(waiting.map { DeliveryResult($0, .retry(at: t0 + 3_600), error: "busy", at: t0) })
+        // ...then three new ones, due at once.
+        for n in 1...3 { _ = try await spool.append(SpoolFixture.record("d\(n)", sinks: ["a"], at: t0 + 1)) }
+        #expect(try await spool.claim(sink: "a", limit: 2, now: t0 + 2).map(\.messageId) == ["msg_d1", "msg_d2"])
+        #expect(try await spool.claim(sink: "a", limit: 2, now: t0 + 2).map(\.messageId) == ["msg_d3"])
+        #expect(try await spool.claim(sink: "a", limit: 2, now: t0 + 2).isEmpty)
+        // Once the backlog is due, it comes in receipt order again.
+        let due = try await spool.claim(sink: "a", limit: 3, now: t0 + 3_600)
+        #expect(due.map(\.messageId) == ["msg_w1", "msg_w2", "msg_w3"])
+        try await spool.close()
+    }
+
     @Test("claims come in receipt order, at most `limit`, and only when due")
     func claimOrderLimitAndDueTime() async throws {
         let fixture = try SpoolFixture()
