@@ -173,3 +173,26 @@ import Testing
         }
     }
 }
+
+/// What a sink kind would refuse when `serve` builds it, `check` refuses first, on the option's line: a config that
+/// passes `check` in a config repository's CI does not fail at start-up for a value it could have seen.
+@Suite struct SinkOptionCheckTests {
+    static let rows: [(block: String, message: String)] = [
+        ("sink a file {\n    path /tmp/a.jsonl\n    mode 0999\n}", "must be octal permission bits"),
+        ("sink a file {\n    path /tmp/a.jsonl\n    mode 0440\n}", "unable to append to its own file"),
+        ("sink a file {\n    path /tmp/a.jsonl\n    rotate 100MiB weekly\n}", "and/or `daily`"),
+        ("sink a http {\n    timeout 5s\n    url ftp://h/\n}", "must be an http:// or https:// URL"),
+        ("sink a http {\n    timeout 5s\n    url http:///path\n}", "must be an http:// or https:// URL"),
+        ("sink a http {\n    url http://h/\n    header Content-Type text/plain\n}", "is set by the http sink itself"),
+        ("sink a sqlite {\n    path /tmp/a.db\n    table 1events\n}", "is not an SQL identifier"),
+        ("sink a sqlite {\n    path /tmp/a.db\n    column balance balance\n}", "is not a payload path"),
+    ]
+
+    @Test(arguments: rows.indices)
+    func aValueTheSinkWouldRefuseIsACheckErrorOnItsLine(_ row: Int) {
+        let (block, message) = Self.rows[row]
+        let text = "verify { secret \(SettingRangeTests.secret) }\n\(block)\nroute * -> a\n"
+        let errors = SettingRangeTests.errors(text)
+        #expect(errors.contains { $0.range.start.line == 4 && $0.message.contains(message) }, "\(errors.map(\.message))")
+    }
+}

@@ -41,7 +41,16 @@ public final class FileSink: Sink {
             "fsync", of: SyncMode.self, default: .batch,
             doc: "sync after every event, once per batch, or never (never: a power loss can lose delivered lines)")
         static let mode = SinkOptionKey.string(
-            "mode", default: "0640", doc: "octal permissions of files the sink creates; existing files keep theirs")
+            "mode", default: "0640", doc: "octal permissions of files the sink creates; existing files keep theirs",
+            check: { value in
+                guard case .text(let text) = value else { return nil }
+                guard let bits = Settings.permissionBits(text) else {
+                    return "must be octal permission bits such as 0640 or 0600"
+                }
+                return bits & 0o200 == 0
+                    ? "leaves the sink unable to append to its own file after a restart; give the owner "
+                        + "write permission, such as 0640" : nil
+            })
     }
 
     /// The options of a `file` block.

@@ -35,12 +35,21 @@ public final class HTTPSink: Sink {
 
     /// The options of an `http` block, as typed keys.
     enum Key {
-        static let url = SinkOptionKey.url("url", required: true, doc: "where to send each event (http:// or https://)")
+        static let url = SinkOptionKey.url(
+            "url", required: true, doc: "where to send each event (http:// or https://)",
+            check: { value in
+                guard case .text(let text) = value else { return nil }
+                return HTTPSink.isUsableURL(text) ? nil : "must be an http:// or https:// URL with a host"
+            })
         static let method = SinkOptionKey.choice("method", of: Method.self, default: .post, doc: "the request method")
         static let header = SinkOptionKey.pairs(
             "header",
             doc: "an extra header; VALUE may be env:NAME or file:PATH, or text with ${env:NAME}, ${file:PATH} and"
-                + " {type} {tenant} {id} {contactId}")
+                + " {type} {tenant} {id} {contactId}",
+            check: { value in
+                guard case .pair(let name, _) = value, HTTPSink.reservedHeaders.contains(name.lowercased()) else { return nil }
+                return "is set by the http sink itself"
+            })
         static let timeout = SinkOptionKey.duration(
             "timeout", default: "10s", in: .milliseconds(1)...(.seconds(86_400)),
             doc: "how long one request may take before it is retried (1ms to 1d)")
@@ -58,6 +67,14 @@ public final class HTTPSink: Sink {
     public static let defaultMaxInFlight = 4
 
     /// Headers the sink always sets itself; a `header` line may not replace them.
+    /// An http:// or https:// URL with a host.
+    static func isUsableURL(_ text: String) -> Bool {
+        guard let parsed = URL(string: text), let scheme = parsed.scheme?.lowercased(), let host = parsed.host else {
+            return false
+        }
+        return ["http", "https"].contains(scheme) && !host.isEmpty
+    }
+
     static let reservedHeaders: Set<String> = [
         "content-type", "content-length", "transfer-encoding", "host", "connection", "idempotency-key",
         "engage-event-type", "engage-event-id", "engage-message-id",
@@ -85,10 +102,7 @@ public final class HTTPSink: Sink {
         let options = configuration.options
         let name = configuration.name
         let url = try options.required(Key.url, sink: name)
-        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),
-            ["http", "https"].contains(scheme),
-            let host = parsed.host, !host.isEmpty
-        else {
+        guard Self.isUsableURL(url) else {
             throw SinkError("sink `\(name)`: `url` must be an http:// or https:// URL with a host")
         }
         let method = options[Key.method] ?? .post

@@ -21,9 +21,22 @@ public final class SQLiteSink: Sink {
             "path", required: true, doc: "database file; created with its parent folders if missing")
         static let table = SinkOptionKey.string(
             "table", default: "engage_events",
-            doc: "table name ([A-Za-z_][A-Za-z0-9_]*); created with its indexes if missing")
+            doc: "table name ([A-Za-z_][A-Za-z0-9_]*); created with its indexes if missing",
+            check: { value in
+                guard case .text(let text) = value else { return nil }
+                return SQLiteColumn.isIdentifier(text) ? nil : "is not an SQL identifier ([A-Za-z_][A-Za-z0-9_]*)"
+            })
         static let column = SinkOptionKey.repeatedWords(
-            "column", doc: "NAME payload.PATH [text|integer|real|numeric]: project a payload value into its own column")
+            "column", doc: "NAME payload.PATH [text|integer|real|numeric]: project a payload value into its own column",
+            check: { value in
+                guard case .words(let words) = value else { return nil }
+                do throws(SinkError) {
+                    _ = try SQLiteColumn(words: words)
+                    return nil
+                } catch {
+                    return error.message
+                }
+            })
     }
 
     /// The options of a `sqlite` block.
