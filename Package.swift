@@ -36,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .target(name: "EngageEvents", swiftSettings: strict),
@@ -69,6 +70,15 @@ let package = Package(
             dependencies: [
                 "RelayCore", "EngageEvents",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "RelaySpoolPostgres",
+            dependencies: [
+                "RelayCore", "EngageEvents",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -138,7 +148,8 @@ let package = Package(
             dependencies: [
                 "EngageEvents", "WebhookVerification", "RelayConfig", "RelayCore", "RelayPlanning", "RelayFileSink",
                 "RelayServer",
-                "RelaySpoolSQLite", "RelaySQLiteSink", "RelaySyslogSink", "RelayHTTPSink", "RelayExecSink",
+                "RelaySpoolSQLite", "RelaySpoolPostgres", "RelaySQLiteSink", "RelaySyslogSink", "RelayHTTPSink",
+                "RelayExecSink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -208,6 +219,15 @@ let package = Package(
             dependencies: [
                 "RelaySpoolSQLite", "RelayCore", "RelayTesting", "EngageEvents",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "RelaySpoolPostgresTests",
+            dependencies: [
+                "RelaySpoolPostgres", "RelayCore", "RelayTesting", "EngageEvents",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -51,10 +51,14 @@ public struct RelayLogHandler: LogHandler {
         self.output = output
     }
 
-    /// The shared level (``RelayLogging/level``).
+    /// A level set on this logger (and its copies) alone, overriding the shared one.
+    private var ownLevel: Logger.Level?
+
+    /// The shared level (``RelayLogging/level``, which a reload changes), unless set on this logger: setting it
+    /// changes this logger and its later copies only, never the process's level.
     public var logLevel: Logger.Level {
-        get { RelayLogging.level.withLock { $0 } }
-        set { RelayLogging.level.withLock { $0 = newValue } }
+        get { ownLevel ?? RelayLogging.level.withLock { $0 } }
+        set { ownLevel = newValue }
     }
 
     /// Metadata by key.

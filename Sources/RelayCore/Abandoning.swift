@@ -9,18 +9,29 @@ public final class AbandonSignal: Sendable {
     }
 
     private let state = Mutex(State())
+    private let timer = Mutex<Task<Void, Never>?>(nil)
 
     /// A signal not yet set.
     public init() {}
 
-    /// A signal that sets itself after `timeout`.
+    /// A signal that sets itself after `timeout`, unless ``dismiss()`` is called first.
     public static func after(_ timeout: Duration) -> AbandonSignal {
         let signal = AbandonSignal()
-        Task {
+        let task = Task { [weak signal] in
             try? await Task.sleep(for: timeout)
-            signal.set()
+            guard !Task.isCancelled else { return }
+            signal?.set()
         }
+        signal.timer.withLock { $0 = task }
         return signal
+    }
+
+    /// Stops the timer of ``after(_:)`` (the operation it bounded is over), so no sleeping task outlives it.
+    public func dismiss() {
+        timer.withLock { timer in
+            timer?.cancel()
+            timer = nil
+        }
     }
 
     /// Whether it was set.

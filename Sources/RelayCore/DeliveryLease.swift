@@ -6,11 +6,15 @@ public struct LeaseTerms: Sendable, Hashable {
     public var owner: String
     /// How long a claim holds its deliveries unless renewed.
     public var duration: Duration
+    /// Whether the claim must keep receipt order across every claimant of the spool (a sink with `max-in-flight 1`):
+    /// it then takes nothing while any delivery of the sink is held under a live lease, by anyone.
+    public var inOrder: Bool
 
     /// Creates terms.
-    public init(owner: String, duration: Duration) {
+    public init(owner: String, duration: Duration, inOrder: Bool = false) {
         self.owner = owner
         self.duration = duration
+        self.inOrder = inOrder
     }
 
     /// A fresh owner id for this process: host, process id and a random suffix.

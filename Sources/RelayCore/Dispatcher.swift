@@ -99,6 +99,7 @@ public final class Dispatcher: Service {
             lane.bell.ring()
         }
         let deadline = AbandonSignal.after(timeout)
+        defer { deadline.dismiss() }
         // A lane whose workers never started has nothing to wait for; if they start later they see `stop` and exit.
         for lane in retired where lane.started.isSet {
             if await unlessAbandoned(deadline, { await lane.finished.wait() }) == nil {
@@ -127,6 +128,19 @@ public final class Dispatcher: Service {
 
     /// Runs every worker until graceful shutdown; current batches finish, then the workers stop.
     public func run() async throws {
+        // Another receiver's ingest wakes the lanes it queued work for (a shared spool); `*` wakes every lane.
+        let wakeups = spool.dueNotifications().map { stream in
+            Task { [self] in
+                for await sink in stream {
+                    if sink == "*" {
+                        for lane in lanes.withLock({ Array($0.values) }) { lane.bell.ring() }
+                    } else {
+                        notify(sink: sink)
+                    }
+                }
+            }
+        }
+        defer { wakeups?.cancel() }
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 for await lane in newLanes {
@@ -150,10 +164,13 @@ public final class Dispatcher: Service {
         let name = lane.name
         var workerLogger = logger
         workerLogger[metadataKey: "relay.sink"] = .string(name)
+        // One worker per sink keeps receipt order; with a shared spool the claim itself keeps it across receivers.
+        var terms = lease
+        terms.inOrder = lane.policy.maxInFlight == 1
         while !stopFlag.isSet && !lane.stop.isSet && !Task.isCancelled {
             let claimed: [ClaimedDelivery]
             do {
-                claimed = try await spool.claim(sink: name, limit: lane.policy.batchSize, lease: lease, now: clock.now())
+                claimed = try await spool.claim(sink: name, limit: lane.policy.batchSize, lease: terms, now: clock.now())
             } catch {
                 workerLogger.error("spool claim failed", metadata: ["relay.error": .string(error.description)])
                 await lane.bell.wait(timeout: .seconds(1))

@@ -38,6 +38,7 @@ public struct SinkSet: Sendable {
     /// `timeout` (stuck in I/O) are given up on, so no sink holds up a shutdown or a reload.
     public func close(logger: Logger, within timeout: Duration = .seconds(5)) async {
         let deadline = AbandonSignal.after(timeout)
+        defer { deadline.dismiss() }
         for (name, sink) in sinks {
             let failure = await unlessAbandoned(deadline) { () async -> String? in
                 do {

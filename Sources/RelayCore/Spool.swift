@@ -73,4 +73,14 @@ public protocol Spool: Sendable {
 
     /// Flushes and closes; later calls fail.
     func close() async throws(SpoolError)
+
+    /// Names of sinks that got new deliveries from another process sharing this spool, for a dispatcher to wake
+    /// their workers at once instead of at its next poll; nil (the default) when the spool has no such signal.
+    /// Each call makes a new stream; it ends when the spool closes.
+    func dueNotifications() -> AsyncStream<String>?
+}
+
+extension Spool {
+    /// No signal: dispatchers poll.
+    public func dueNotifications() -> AsyncStream<String>? { nil }
 }

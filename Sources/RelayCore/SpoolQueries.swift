@@ -61,6 +61,24 @@ public struct ReplaySelection: Sendable, Equatable {
     }
 }
 
+extension ReplaySelection {
+    /// The sinks a replay of `event` queues: `routed` (the sinks current routes name for it), narrowed to ``sink``
+    /// when set (which may also name a sink the event had a delivery to before routes changed), and to the sinks
+    /// whose delivery is in ``deliveryState`` when set, so retrying dead letters never re-sends what was delivered.
+    public func targets(of event: StoredEvent, routed: [String]) -> [String] {
+        var targets: [String] = []
+        for sink in routed where !targets.contains(sink) { targets.append(sink) }
+        if let only = sink {
+            let hadDelivery = event.deliveries.contains { $0.sink == only }
+            targets = targets.contains(only) || hadDelivery ? [only] : []
+        }
+        if let state = deliveryState {
+            targets = targets.filter { sink in event.deliveries.contains { $0.sink == sink && $0.state == state } }
+        }
+        return targets
+    }
+}
+
 /// A count of deliveries for one sink and state.
 public struct DepthRow: Sendable, Equatable, Codable {
     /// The sink.

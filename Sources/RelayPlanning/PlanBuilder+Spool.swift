@@ -5,6 +5,51 @@ import RelayCore
 extension PlanBuilder {
     mutating func buildSpool(_ directive: Directive) {
         buildBlock(directive, scope: .spool, usage: "spool { path /var/lib/engage-relay/spool.db }")
+        let entries = directive.block?.directives ?? []
+        func entry(_ name: String) -> Directive? { entries.first { $0.name.text == name } }
+        if let url = entry("url") {
+            if let path = entry("path") {
+                error(
+                    "`path` and `url` choose different spools (SQLite and PostgreSQL)", at: path.name.range,
+                    suggestion: "keep `url` for PostgreSQL or `path` for SQLite, not both")
+            }
+            if let maxSize = entry("max-size") {
+                error(
+                    "`max-size` applies to the SQLite spool only", at: maxSize.name.range,
+                    suggestion: "limit the PostgreSQL database's size on the server instead")
+            }
+            _ = url
+        } else if let pool = entry("pool") {
+            error(
+                "`pool` applies to the PostgreSQL spool only", at: pool.name.range,
+                suggestion: "add `url postgres://USER@HOST/DATABASE`, or remove `pool`")
+        }
+    }
+
+    mutating func buildSpoolURL(_ entry: Directive) {
+        guard let value = singleValue(entry, usage: "url env:ENGAGE_RELAY_DATABASE_URL") else { return }
+        let source = SecretSource(value.text)
+        plan.spool.kind = "postgres"
+        plan.spool.urlSource = source
+        guard case .value(let text) = resolve(source, key: "spool url", at: value.range) else { return }
+        do {
+            let url = try PostgresURL(text)
+            if let password = url.password, !password.isEmpty { plan.secretValues.append(password) }
+            plan.spool.url = url
+        } catch {
+            self.error(
+                "`url` \(source) is not a PostgreSQL URL: \(error)", at: value.range,
+                suggestion: "write postgres://USER:PASSWORD@HOST:5432/DATABASE, or keep it in `env:` or `file:`")
+        }
+    }
+
+    mutating func buildSpoolPool(_ entry: Directive) {
+        guard let value = singleValue(entry, usage: "pool 10") else { return }
+        guard let count = ConfigValue.integer(value.text), (1...500).contains(count) else {
+            error("`\(value.text)` is not a connection count between 1 and 500", at: value.range, suggestion: "the default is 10")
+            return
+        }
+        plan.spool.connections = count
     }
 
     mutating func buildSpoolPath(_ entry: Directive) {

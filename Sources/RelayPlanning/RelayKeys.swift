@@ -221,6 +221,16 @@ public enum RelayKeys {
             doc: "the SQLite database (WAL, `synchronous=FULL`)"
         ) { $0.buildSpoolPath($1) },
         RelayKey(
+            "url", .spool, value: "`postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=…]`, literal, `env:` or `file:`",
+            default: "none", reload: .restart(\.spool.url),
+            doc: "a PostgreSQL spool several receivers share, instead of `path`; `sslmode` disable, prefer, require "
+                + "or verify-full; `?host=/socket/folder` for a Unix socket"
+        ) { $0.buildSpoolURL($1) },
+        RelayKey(
+            "pool", .spool, value: "integer, 1–500", default: "10", reload: .restart(\.spool.connections),
+            doc: "PostgreSQL connections per receiver (one more listens for other receivers' new deliveries)"
+        ) { $0.buildSpoolPool($1) },
+        RelayKey(
             "retention", .spool, value: "duration, 1h–3650d", default: "7d", reload: .restart(\.spool.retention),
             doc: "delivered events are pruned after this; also the duplicate-detection window (warning under 2d: "
                 + "Svix retries for about 28 h)"

@@ -20,7 +20,8 @@ extension RelayPlan {
                 + " [\((secretSources + keySources).map(\.description).joined(separator: ", "))],"
                 + " tolerance \(verification.tolerance.configText)")
         lines.append(contentsOf: verificationLayers.map { "          " + $0 })
-        lines.append("spool     \(spool.path) (retention \(spool.retention.configText), commit \(spool.commit))")
+        let place = spool.kind == "postgres" ? spool.url.map { "\($0)" } ?? spool.urlSource.map { "\($0)" } ?? "" : spool.path
+        lines.append("spool     \(place) (retention \(spool.retention.configText), commit \(spool.commit))")
         lines.append("unrouted  \(unrouted.rawValue)")
         if !unreadSecrets.isEmpty {
             lines.append(

@@ -106,16 +106,17 @@ public struct RelayPlan: Sendable {
 public enum SecretResolution: Sendable, Hashable {
     /// Read every secret and check its value (`serve`, and `check` by default).
     case all
-    /// Read only `verify { decrypt }`, which routing a stored event needs (`replay` with a config).
-    case payloadKeyOnly
-    /// Read no secret (`check --no-resolve-secrets`, and the commands that only inspect the spool).
+    /// Read only what opening the spool and routing a stored event need: `spool { url }` and `verify { decrypt }`
+    /// (the commands that inspect and replay the spool).
+    case spoolAndPayloadKey
+    /// Read no secret (`check --no-resolve-secrets`).
     case none
 
     /// Whether a secret of the `verify` key `key` (or, with `nil`, of a sink option) is read.
     func reads(verifyKey key: String?) -> Bool {
         switch self {
         case .all: true
-        case .payloadKeyOnly: key == "decrypt"
+        case .spoolAndPayloadKey: key == "decrypt" || key == "spool url"
         case .none: false
         }
     }
@@ -195,8 +196,14 @@ public struct VerificationPlan: Sendable {
 
 /// The `spool` block, validated.
 public struct SpoolPlan: Sendable, Hashable {
-    /// The spool kind, a name in the ``SpoolRegistry`` (`sqlite`, the embedded default).
+    /// The spool kind, a name in the ``SpoolRegistry``: `sqlite`, the embedded default, or `postgres` with ``url``.
     public internal(set) var kind = "sqlite"
+    /// Where `url` was read from (`env:`, `file:` or the literal), for messages that must not show it.
+    public internal(set) var urlSource: SecretSource?
+    /// The PostgreSQL server and database (secret: it may hold a password); nil for SQLite, or when not read.
+    public internal(set) var url: PostgresURL?
+    /// The most connections to PostgreSQL this receiver opens.
+    public internal(set) var connections = 10
     /// The database file (relative paths are relative to the working directory).
     public internal(set) var path = "./data/spool.db"
     /// How long delivered events are kept; also the duplicate-detection window.

@@ -4,7 +4,8 @@ import RelayCore
 
 extension SQLiteSpool {
     /// Holds up to `limit` due deliveries of `sink` under one new lease, oldest receipt first: pending ones due by
-    /// `now`, and in-flight ones whose lease ran out (their lost attempt is counted, with a note).
+    /// `now`, and in-flight ones whose lease ran out (their lost attempt is counted, with a note). An in-order claim
+    /// takes nothing while a delivery of the sink is held under a live lease.
     public func claim(sink: String, limit: Int, lease terms: LeaseTerms, now: Date) async throws(SpoolError)
         -> [ClaimedDelivery]
     {
@@ -12,6 +13,7 @@ extension SQLiteSpool {
         let lease = DeliveryLease.new(terms, now: now)
         return try await writeRelaxed { db in
             let moment = now.timeIntervalSince1970
+            if terms.inOrder, try Self.isHeld(db, sink: sink, moment: moment) { return [] }
             let keys = try Self.dueKeys(db, sink: sink, limit: limit, moment: moment)
             guard !keys.isEmpty else { return [] }
             let due = try Row.fetchAll(
@@ -83,6 +85,17 @@ extension SQLiteSpool {
                     """),
             arguments: [sink, moment, limit])
         return Array((keys + expired).sorted().prefix(limit))
+    }
+
+    /// Whether a delivery of `sink` is in flight under a live lease (an in-order claim then takes nothing).
+    static func isHeld(_ db: Database, sink: String, moment: Double) throws -> Bool {
+        try Bool.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT EXISTS (SELECT 1 FROM deliveries INDEXED BY deliveries_in_order
+                    WHERE sink = ? AND state = 'in-flight' AND lease_until > ?)
+                    """),
+            arguments: [sink, moment]) ?? false
     }
 
     /// The most due rows one claim reads through the due-time index.

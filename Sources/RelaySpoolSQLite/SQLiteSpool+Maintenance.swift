@@ -62,7 +62,7 @@ extension SQLiteSpool {
             var queued = 0
             for key in keys {
                 guard let event = try StoredEvent.fetch(key: key, withBody: true, in: db) else { continue }
-                let targets = Self.replayTargets(of: event, selection: selection, routed: sinks(event))
+                let targets = selection.targets(of: event, routed: sinks(event))
                 for sink in targets {
                     try upsert.execute(arguments: [key, sink, now.timeIntervalSince1970, now.timeIntervalSince1970])
                 }
@@ -73,19 +73,6 @@ extension SQLiteSpool {
         }
         logger.debug("spool replay queued", metadata: ["relay.spool.queued": "\(queued)"])
         return queued
-    }
-
-    static func replayTargets(of event: StoredEvent, selection: ReplaySelection, routed: [String]) -> [String] {
-        var targets: [String] = []
-        for sink in routed where !targets.contains(sink) { targets.append(sink) }
-        if let only = selection.sink {
-            let hadDelivery = event.deliveries.contains { $0.sink == only }
-            targets = targets.contains(only) || hadDelivery ? [only] : []
-        }
-        if let state = selection.deliveryState {
-            targets = targets.filter { sink in event.deliveries.contains { $0.sink == sink && $0.state == state } }
-        }
-        return targets
     }
 
     /// Deletes the failed deliveries of the selected events (only to `selection.sink` when set); returns how many.

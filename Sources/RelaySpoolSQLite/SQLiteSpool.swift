@@ -10,7 +10,7 @@ public final class SQLiteSpool: Spool {
     static let batchLimit = 1_000
 
     let pool: DatabasePool
-    private let appends: AppendQueue
+    private let appends: GroupCommit
     private let errors: SpoolErrors
     let logger: Logger
 
@@ -75,7 +75,7 @@ public final class SQLiteSpool: Spool {
         self.pool = pool
         self.errors = errors
         self.logger = logger
-        self.appends = AppendQueue(
+        self.appends = AppendQueue.make(
             pool: pool, batchLimit: commitMode == .grouped ? Self.batchLimit : 1, capacity: maxQueuedAppends,
             errors: errors, logger: logger)
         logger.debug(

@@ -63,6 +63,13 @@ public final class InMemorySpool: Spool {
         let lease = DeliveryLease.new(terms, now: now)
         return try withOpen { state in
             var claimed: [ClaimedDelivery] = []
+            if terms.inOrder {
+                let held = state.events.values.contains { event in
+                    guard let delivery = event.deliveries[sink], delivery.state == .inFlight else { return false }
+                    return (delivery.lease?.expiresAt ?? .distantPast) > now
+                }
+                if held { return [] }
+            }
             for key in state.events.keys.sorted() {
                 guard claimed.count < limit, var delivery = state.events[key]?.deliveries[sink] else { continue }
                 let expired = delivery.state == .inFlight && (delivery.lease?.expiresAt ?? .distantPast) <= now
@@ -209,14 +216,7 @@ public final class InMemorySpool: Spool {
                 let event = state.events[key]!
                 guard Self.matches(event, selection) else { continue }
                 let stored = Self.stored(event, withBody: true)
-                var targets: [String] = []
-                for sink in sinks(stored) where !targets.contains(sink) { targets.append(sink) }
-                if let only = selection.sink {
-                    targets = targets.contains(only) || event.deliveries[only] != nil ? [only] : []
-                }
-                if let wanted = selection.deliveryState {
-                    targets = targets.filter { event.deliveries[$0]?.state == wanted }
-                }
+                let targets = selection.targets(of: stored, routed: sinks(stored))
                 for sink in targets { state.events[key]!.deliveries[sink] = Delivery(state: .pending, nextAttemptAt: now) }
                 if !targets.isEmpty { state.events[key]!.state = .routed }
                 queued += targets.count

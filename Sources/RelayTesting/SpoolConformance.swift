@@ -79,7 +79,46 @@ public enum SpoolConformance {
         ("prune", pruneKeepsWhatIsNotDone),
         ("dead-letter a sink", deadLetterTakesPendingOnly),
         ("depth", depthCountsBySinkAndState),
+        ("in-order claim", inOrderClaimWaitsForTheLane),
+        ("duplicates in one batch", concurrentCopiesStoreOnce),
     ]
+
+    static func inOrderClaimWaitsForTheLane(_ spool: any Spool, _ probe: inout Probe) async throws {
+        try await fill(spool, 3, sinks: ["a", "b"])
+        var ordered = lease
+        ordered.inOrder = true
+        let now = t0 + 100
+        let first = try await spool.claim(sink: "a", limit: 1, lease: ordered, now: now)
+        probe.expect(first.map(\.messageId) == ["msg_1"], "first in-order claim: \(first.map(\.messageId))")
+        probe.expect(
+            try await spool.claim(sink: "a", limit: 1, lease: ordered, now: now).isEmpty,
+            "an in-order claim took a delivery while the lane was held")
+        probe.expect(
+            try await spool.claim(sink: "b", limit: 1, lease: ordered, now: now).count == 1,
+            "a held lane of one sink blocked another sink")
+        probe.expect(
+            try await spool.claim(sink: "a", limit: 1, lease: lease, now: now).count == 1,
+            "a claim without order waited for the lane")
+        _ = try await spool.complete(first.map { DeliveryResult($0, .delivered, at: now) })
+        probe.expect(
+            try await spool.claim(sink: "a", limit: 5, lease: ordered, now: now).isEmpty,
+            "an in-order claim ran past a delivery still in flight")
+        probe.expect(
+            try await spool.claim(sink: "a", limit: 5, lease: ordered, now: now + 60).map(\.messageId) == ["msg_2", "msg_3"],
+            "once the lease ran out, the in-order claim did not take the rest in order")
+    }
+
+    static func concurrentCopiesStoreOnce(_ spool: any Spool, _ probe: inout Probe) async throws {
+        let outcomes = await withTaskGroup(of: SpoolAppendResult?.self) { group in
+            for _ in 0..<20 { group.addTask { try? await spool.append(record(1)) } }
+            var outcomes: [SpoolAppendResult?] = []
+            for await outcome in group { outcomes.append(outcome) }
+            return outcomes
+        }
+        probe.expect(outcomes.count { $0 == .stored } == 1, "20 concurrent copies were stored \(outcomes.count { $0 == .stored }) times")
+        probe.expect(outcomes.count { $0 == .duplicate } == 19, "copies were not answered as duplicates: \(outcomes)")
+        probe.expect(try await spool.event("msg_1")?.deliveries.count == 1, "copies created deliveries")
+    }
 
     static func appendStoresBodyAndDeliveries(_ spool: any Spool, _ probe: inout Probe) async throws {
         probe.expect(try await spool.append(record(1, sinks: ["a", "b"])) == .stored, "first append is not stored")

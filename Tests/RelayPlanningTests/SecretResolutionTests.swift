@@ -46,8 +46,8 @@ import Testing
     }
 
     @Test func readingThePayloadKeyOnlyLeavesTheVerificationSecretsUnread() throws {
-        #expect(validate(.payloadKeyOnly).0 == nil, "the payload key is read, and it is not set")
-        let (plan, diagnostics) = validate(.payloadKeyOnly, environment: ["PAYLOAD_KEY": Self.payloadKey])
+        #expect(validate(.spoolAndPayloadKey).0 == nil, "the payload key is read, and it is not set")
+        let (plan, diagnostics) = validate(.spoolAndPayloadKey, environment: ["PAYLOAD_KEY": Self.payloadKey])
         #expect(diagnostics.isEmpty, "\(diagnostics)")
         let built = try #require(plan)
         #expect(built.verification.decryption != nil)

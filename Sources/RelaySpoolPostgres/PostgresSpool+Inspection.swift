@@ -1,0 +1,116 @@
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+import RelayCore
+
+extension PostgresSpool {
+    /// Events matching the query, newest first, without bodies.
+    public func events(_ query: EventQuery) async throws(SpoolError) -> [StoredEvent] {
+        guard query.limit > 0 else { return [] }
+        var filter = PostgresEventFilter(query)
+        let limit = filter.bind(query.limit)
+        let sql = "SELECT \(Self.eventColumns) FROM relay_events e \(filter.sql) ORDER BY e.key DESC LIMIT \(limit)"
+        let binds = filter.binds
+        let logger = self.logger
+        return try await bounded { client in
+            let events = try await Self.decodeEvents(
+                client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger), withBody: false)
+            return try await Self.attachDeliveries(events, client: client, logger: logger)
+        }
+    }
+
+    /// One event with its body, by message id or else by event id (the latest received, if several share it).
+    public func event(_ idOrMessageId: String) async throws(SpoolError) -> StoredEvent? {
+        let logger = self.logger
+        return try await bounded { client in
+            let rows = try await client.query(
+                """
+                SELECT \(unescaped: Self.eventColumns), b.body FROM relay_events e
+                JOIN relay_event_bodies b ON b.event_key = e.key
+                WHERE e.key = COALESCE(
+                    (SELECT key FROM relay_events WHERE message_id = \(idOrMessageId)),
+                    (SELECT MAX(key) FROM relay_events WHERE event_id = \(idOrMessageId)))
+                """, logger: logger)
+            let events = try await Self.decodeEvents(rows, withBody: true)
+            return try await Self.attachDeliveries(events, client: client, logger: logger).first
+        }
+    }
+
+    /// Counts of deliveries by sink and state, with the oldest receipt among each.
+    public func depth() async throws(SpoolError) -> [DepthRow] {
+        let logger = self.logger
+        return try await bounded { client in
+            let rows = try await client.query(
+                """
+                SELECT d.sink, d.state, COUNT(*)::bigint, MIN(e.received_at)
+                FROM relay_deliveries d JOIN relay_events e ON e.key = d.event_key
+                GROUP BY d.sink, d.state ORDER BY d.sink, d.state
+                """, logger: logger)
+            var result: [DepthRow] = []
+            for try await (sink, state, count, oldest) in rows.decode((String, String, Int64, Double?).self) {
+                result.append(
+                    DepthRow(
+                        sink: sink, state: try Self.deliveryState(state), count: Int(count),
+                        oldestReceivedAt: oldest.map(Date.init(timeIntervalSince1970:))))
+            }
+            return result
+        }
+    }
+
+    static let eventColumns = "e.key, e.message_id, e.event_id, e.type, e.tenant, e.received_at, e.state, e.reason"
+
+    static func decodeEvents(_ rows: PostgresRowSequence, withBody: Bool) async throws -> [StoredEvent] {
+        var events: [StoredEvent] = []
+        for try await row in rows {
+            let cells = row.makeRandomAccess()
+            let state = try cells[6].decode(String.self)
+            guard let eventState = StoredEventState(rawValue: state) else {
+                throw SpoolError(.storageFailed, "the spool holds an event in an unknown state `\(state)`")
+            }
+            events.append(
+                StoredEvent(
+                    key: try cells[0].decode(Int64.self), messageId: try cells[1].decode(String.self),
+                    eventId: try cells[2].decode(String.self), type: try cells[3].decode(String.self),
+                    tenant: try cells[4].decode(String?.self),
+                    receivedAt: Date(timeIntervalSince1970: try cells[5].decode(Double.self)), state: eventState,
+                    reason: try cells[7].decode(String?.self),
+                    body: withBody ? Array(buffer: try cells[8].decode(ByteBuffer.self)) : nil, deliveries: []))
+        }
+        return events
+    }
+
+    /// Fills in each event's deliveries, sorted by sink, with one query.
+    static func attachDeliveries(_ events: [StoredEvent], client: PostgresClient, logger: Logger) async throws
+        -> [StoredEvent]
+    {
+        guard !events.isEmpty else { return events }
+        let keys = events.map(\.key)
+        let rows = try await client.query(
+            """
+            SELECT event_key, sink, state, attempts, next_attempt_at, last_error FROM relay_deliveries
+            WHERE event_key = ANY(\(keys)::bigint[]) ORDER BY event_key, sink
+            """, logger: logger)
+        var byKey: [Int64: [StoredDelivery]] = [:]
+        for try await (key, sink, state, attempts, next, error) in rows.decode(
+            (Int64, String, String, Int, Double, String?).self)
+        {
+            byKey[key, default: []].append(
+                StoredDelivery(
+                    sink: sink, state: try deliveryState(state), attempts: attempts,
+                    nextAttemptAt: Date(timeIntervalSince1970: next), lastError: error))
+        }
+        return events.map { event in
+            var event = event
+            event.deliveries = byKey[event.key] ?? []
+            return event
+        }
+    }
+
+    static func deliveryState(_ text: String) throws -> DeliveryState {
+        guard let state = DeliveryState(rawValue: text) else {
+            throw SpoolError(.storageFailed, "the spool holds a delivery in an unknown state `\(text)`")
+        }
+        return state
+    }
+}
