@@ -98,7 +98,7 @@ extension RelayPlan {
             "relay.metrics": .string("\(metricsListen)/metrics"),
             "relay.routes": .stringConvertible(routes.routes.count),
             "relay.sinks": .string(sinks.map { "\($0.name)(\($0.kind.kind))" }.joined(separator: ",")),
-            "relay.spool": .string(spool.path),
+            "relay.spool": .string(spool.kind == "postgres" ? spool.url.map { "\($0)" } ?? "postgres" : spool.path),
             "relay.spool.commit": .string(spool.commit),
             "relay.verify.secrets": .stringConvertible(verification.secrets.count),
             "relay.verify.public-keys": .stringConvertible(verification.publicKeys.count),

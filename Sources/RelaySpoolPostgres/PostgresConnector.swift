@@ -69,6 +69,9 @@ public enum PostgresConnector {
     /// or its arguments.
     public static func reason(_ error: any Error) -> String {
         switch error {
+        case let error as PostgresTransactionError:
+            let cause = error.closureError ?? error.commitError ?? error.beginError ?? error.rollbackError
+            return cause.map(reason) ?? "PostgreSQL: the transaction failed"
         case let error as PSQLError:
             if let info = error.serverInfo, let message = info[.message] {
                 return "PostgreSQL: \(message) (SQLSTATE \(info[.sqlState] ?? "?"))"

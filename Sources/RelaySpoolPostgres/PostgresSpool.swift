@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import RelayCore
+import Synchronization
 
 /// A ``Spool`` in PostgreSQL that several receivers share: group commit through multi-row inserts, claims with
 /// `FOR UPDATE SKIP LOCKED` under leases, wake-ups through `LISTEN/NOTIFY`, and migrations under an advisory lock.
@@ -19,7 +20,7 @@ public final class PostgresSpool: Spool {
         public var batchLimit: Int
         /// How many appends may wait for a commit before ``append(_:)`` fails with `full`.
         public var maxQueuedAppends: Int
-        /// How long one call may take before it fails with `storage_failed`.
+        /// How long one call may take before it fails with `storage_failed` (appends: at most 5 s).
         public var operationTimeout: Duration
         /// Who this process is, as `application_name` on its connections.
         public var instance: String
@@ -57,13 +58,22 @@ public final class PostgresSpool: Spool {
         let name = "\(settings.url.host ?? settings.url.socketFolder ?? ""):\(settings.url.port)/\(settings.url.database)"
         self.name = name
         let wakeups = DueWakeups(url: settings.url, client: client, channel: Self.channel, logger: logger)
+        let outage = Outage()
         self.wakeups = wakeups
         self.appends = GroupCommit(
             batchLimit: settings.batchLimit, capacity: settings.maxQueuedAppends,
             closedError: SpoolError(.closed, "the PostgreSQL spool `\(name)` is closed"), logger: logger
         ) { records, done in
             Task {
-                let result = await Self.insert(records, client: client, name: name, timeout: settings.operationTimeout)
+                // With the server away, a batch fails at once while another batch probes it (one at a time, each
+                // given up to 5 s), so senders hear 503 quickly instead of queueing behind probes.
+                if let since = outage.failing(), ContinuousClock.now - since < .seconds(1) {
+                    done(.failure(SpoolError(.storageFailed, "PostgreSQL spool `\(name)`: the server was unreachable just now")))
+                    return
+                }
+                let result = await Self.insert(
+                    records, client: client, name: name, timeout: min(settings.operationTimeout, .seconds(5)))
+                outage.record(result)
                 if case .success(let outcomes) = result {
                     var sinks = Set<String>()
                     for (record, outcome) in zip(records, outcomes) where outcome == .stored {
@@ -181,6 +191,23 @@ public final class PostgresSpool: Spool {
         let logger = self.logger
         return try await bounded(timeout) { client in
             try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        }
+    }
+}
+
+/// When appends last found the server unreachable (a failed commit), until one succeeds again.
+final class Outage: Sendable {
+    private let since = Mutex<ContinuousClock.Instant?>(nil)
+
+    /// When the last failed batch failed, if the latest batch failed.
+    func failing() -> ContinuousClock.Instant? { since.withLock { $0 } }
+
+    func record(_ result: Result<[SpoolAppendResult], SpoolError>) {
+        since.withLock { since in
+            switch result {
+            case .success: since = nil
+            case .failure: since = ContinuousClock.now
+            }
         }
     }
 }
