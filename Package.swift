@@ -118,6 +118,16 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "RelayPostgresSink",
+            dependencies: [
+                "RelayCore", "EngageEvents", "RelaySpoolPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Sinks/Postgres",
+            swiftSettings: strict
+        ),
+        .target(
             name: "RelaySyslogSink",
             dependencies: [
                 "RelayCore", "RelayConfig", "EngageEvents",
@@ -148,8 +158,8 @@ let package = Package(
             dependencies: [
                 "EngageEvents", "WebhookVerification", "RelayConfig", "RelayCore", "RelayPlanning", "RelayFileSink",
                 "RelayServer",
-                "RelaySpoolSQLite", "RelaySpoolPostgres", "RelaySQLiteSink", "RelaySyslogSink", "RelayHTTPSink",
-                "RelayExecSink",
+                "RelaySpoolSQLite", "RelaySpoolPostgres", "RelaySQLiteSink", "RelayPostgresSink", "RelaySyslogSink",
+                "RelayHTTPSink", "RelayExecSink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -228,6 +238,14 @@ let package = Package(
             dependencies: [
                 "RelaySpoolPostgres", "RelayCore", "RelayTesting", "EngageEvents",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "RelayPostgresSinkTests",
+            dependencies: [
+                "RelayPostgresSink", "RelayTesting", "RelayCore", "RelayConfig", "EngageEvents",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

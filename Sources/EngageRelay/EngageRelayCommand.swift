@@ -14,7 +14,8 @@ public struct EngageRelayCommand: AsyncParsableCommand {
         commandName: "engage-relay",
         abstract: "Receive Voyado Engage webhooks, verify them, and route every event to the sinks a config declares.",
         subcommands: [
-            Serve.self, Check.self, Send.self, Events.self, Replay.self, DeadLetters.self, Sinks.self, Keys.self,
+            Serve.self, Check.self, Send.self, Events.self, Replay.self, DeadLetters.self, SpoolCommand.self, Sinks.self,
+            Keys.self,
         ]
     )
 

@@ -2,6 +2,7 @@ import RelayCore
 import RelayExecSink
 import RelayFileSink
 import RelayHTTPSink
+import RelayPostgresSink
 import RelaySQLiteSink
 import RelaySyslogSink
 
@@ -11,6 +12,7 @@ extension SinkRegistry {
         .adding(FileSink.self)
         .adding(HTTPSink.self)
         .adding(SQLiteSink.self)
+        .adding(PostgresSink.self)
         .adding(ExecSink.self)
         .adding(SyslogSink.self)
 }

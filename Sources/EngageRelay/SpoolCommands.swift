@@ -19,11 +19,12 @@ struct SpoolLocation: ParsableArguments {
     /// Opens the spool the config names (never creating one); also returns the plan when the config loads
     /// (replay needs its routes, and the payload key to route encrypted events).
     ///
-    /// Inspecting the spool verifies nothing, so no secret is read but the spool's `url` and the `decrypt` key.
+    /// Inspecting the spool verifies nothing, so no secret is read but the spool's `url`, and the `decrypt` key when
+    /// the plan is needed.
     func open(needPlan: Bool = false, spools: SpoolRegistry = .builtIn) async throws -> (spool: any Spool, plan: RelayPlan?) {
         var plan: RelayPlan?
         if spool == nil || needPlan {
-            plan = try ConfigLoading.load(config, secrets: .spoolAndPayloadKey).plan
+            plan = try ConfigLoading.load(config, secrets: needPlan ? .spoolAndPayloadKey : .spoolOnly).plan
             guard plan != nil else { throw ExitCode(1) }
         }
         let settings = spool.map(SpoolPlan.sqlite(path:)) ?? plan!.spool

@@ -63,8 +63,10 @@ extension SinkOptionKey where Value == String {
     }
 
     /// A secret (`env:NAME`, `file:PATH` or literal), read as its resolved value; never printed.
-    public static func secret(_ name: String, required: Bool = false, doc: String) -> SinkOptionKey {
-        single(SinkOption(name, .secret, required: required, doc: doc)) {
+    public static func secret(_ name: String, required: Bool = false, doc: String, check: SinkOption.Check? = nil)
+        -> SinkOptionKey
+    {
+        single(SinkOption(name, .secret, required: required, doc: doc, check: check)) {
             if case .secret(_, let value) = $0 { return value }
             return nil
         }

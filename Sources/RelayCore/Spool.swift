@@ -65,6 +65,16 @@ public protocol Spool: Sendable {
     /// selection's ids and time range, bodies included; returns how many. Events in any other state stay.
     func purgeUndeliverable(_ selection: ReplaySelection) async throws(SpoolError) -> Int
 
+    /// Up to `limit` events received after the event with key `key` (0: from the first), in receipt order, with
+    /// bodies and deliveries: a spool read whole, for `spool copy`.
+    func exportEvents(after key: Int64, limit: Int) async throws(SpoolError) -> [StoredEvent]
+
+    /// Stores copies of events read from another spool (``exportEvents(after:limit:)``), with their states,
+    /// reasons, bodies and deliveries, in one transaction; an event whose message id is already held is skipped,
+    /// so importing twice stores nothing twice. Deliveries that were in flight become pending (their lease belonged
+    /// to the other spool's claimants), keeping their attempts. Returns how many events were new.
+    func importEvents(_ events: [StoredEvent], now: Date) async throws(SpoolError) -> Int
+
     /// Counts of deliveries by sink and state, for metrics and `events list` summaries.
     func depth() async throws(SpoolError) -> [DepthRow]
 

@@ -109,6 +109,8 @@ public enum SecretResolution: Sendable, Hashable {
     /// Read only what opening the spool and routing a stored event need: `spool { url }` and `verify { decrypt }`
     /// (the commands that inspect and replay the spool).
     case spoolAndPayloadKey
+    /// Read only `spool { url }`, which opening the spool needs (the commands that list and show what it holds).
+    case spoolOnly
     /// Read no secret (`check --no-resolve-secrets`).
     case none
 
@@ -117,6 +119,7 @@ public enum SecretResolution: Sendable, Hashable {
         switch self {
         case .all: true
         case .spoolAndPayloadKey: key == "decrypt" || key == "spool url"
+        case .spoolOnly: key == "spool url"
         case .none: false
         }
     }

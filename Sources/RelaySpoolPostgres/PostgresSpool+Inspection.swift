@@ -37,6 +37,86 @@ extension PostgresSpool {
         }
     }
 
+    /// Events after `key`, in receipt order, with bodies and deliveries.
+    public func exportEvents(after key: Int64, limit: Int) async throws(SpoolError) -> [StoredEvent] {
+        guard limit > 0 else { return [] }
+        let logger = self.logger
+        return try await bounded { client in
+            let rows = try await client.query(
+                """
+                SELECT \(unescaped: Self.eventColumns), b.body FROM relay_events e
+                JOIN relay_event_bodies b ON b.event_key = e.key
+                WHERE e.key > \(key) ORDER BY e.key LIMIT \(limit)
+                """, logger: logger)
+            return try await Self.attachDeliveries(Self.decodeEvents(rows, withBody: true), client: client, logger: logger)
+        }
+    }
+
+    /// Stores copies of events from another spool in one transaction, skipping message ids already held.
+    public func importEvents(_ events: [StoredEvent], now: Date) async throws(SpoolError) -> Int {
+        var seen = Set<String>()
+        let events = events.filter { seen.insert($0.messageId).inserted }
+        guard !events.isEmpty else { return 0 }
+        let logger = self.logger
+        let moment = now.timeIntervalSince1970
+        return try await transaction(.seconds(120)) { connection in
+            let inserted = try await connection.query(
+                """
+                INSERT INTO relay_events (message_id, event_id, type, tenant, received_at, state, reason)
+                SELECT m, e, t, CASE WHEN tk THEN tn END, r, s, CASE WHEN rk THEN rs END
+                FROM unnest(\(events.map(\.messageId))::text[], \(events.map(\.eventId))::text[],
+                    \(events.map(\.type))::text[], \(events.map { $0.tenant ?? "" })::text[],
+                    \(events.map { $0.tenant != nil })::boolean[], \(events.map { $0.receivedAt.timeIntervalSince1970 })::float8[],
+                    \(events.map(\.state.rawValue))::text[], \(events.map { $0.reason ?? "" })::text[],
+                    \(events.map { $0.reason != nil })::boolean[]) WITH ORDINALITY AS x(m, e, t, tn, tk, r, s, rs, rk, n)
+                ORDER BY n
+                ON CONFLICT (message_id) DO NOTHING
+                RETURNING key, message_id
+                """, logger: logger)
+            var keys: [String: Int64] = [:]
+            for try await (key, messageId) in inserted.decode((Int64, String).self) { keys[messageId] = key }
+            guard !keys.isEmpty else { return 0 }
+            var bodyKeys: [Int64] = []
+            var bodies: [ByteBuffer] = []
+            var deliveryKeys: [Int64] = []
+            var sinks: [String] = []
+            var states: [String] = []
+            var attempts: [Int] = []
+            var nexts: [Double] = []
+            var errors: [String] = []
+            var errorKnown: [Bool] = []
+            for event in events {
+                guard let key = keys[event.messageId] else { continue }
+                bodyKeys.append(key)
+                bodies.append(ByteBuffer(bytes: event.body ?? []))
+                for delivery in event.deliveries {
+                    deliveryKeys.append(key)
+                    sinks.append(delivery.sink)
+                    states.append((delivery.state == .inFlight ? DeliveryState.pending : delivery.state).rawValue)
+                    attempts.append(delivery.attempts)
+                    nexts.append(delivery.nextAttemptAt.timeIntervalSince1970)
+                    errors.append(delivery.lastError ?? "")
+                    errorKnown.append(delivery.lastError != nil)
+                }
+            }
+            try await connection.query(
+                """
+                INSERT INTO relay_event_bodies (event_key, body)
+                SELECT * FROM unnest(\(bodyKeys)::bigint[], \(bodies)::bytea[])
+                """, logger: logger)
+            if !deliveryKeys.isEmpty {
+                try await connection.query(
+                    """
+                    INSERT INTO relay_deliveries (event_key, sink, state, attempts, next_attempt_at, last_error, updated_at)
+                    SELECT k, s, st, a, n, CASE WHEN ek THEN er END, \(moment)
+                    FROM unnest(\(deliveryKeys)::bigint[], \(sinks)::text[], \(states)::text[], \(attempts)::bigint[],
+                        \(nexts)::float8[], \(errors)::text[], \(errorKnown)::boolean[]) AS x(k, s, st, a, n, er, ek)
+                    """, logger: logger)
+            }
+            return keys.count
+        }
+    }
+
     /// Counts of deliveries by sink and state, with the oldest receipt among each.
     public func depth() async throws(SpoolError) -> [DepthRow] {
         let logger = self.logger

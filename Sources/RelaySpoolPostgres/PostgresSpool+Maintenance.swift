@@ -43,14 +43,18 @@ extension PostgresSpool {
         _ selection: ReplaySelection, now: Date, sinks: @Sendable (StoredEvent) -> [String]
     ) async throws(SpoolError) -> Int {
         let filter = PostgresEventFilter(selection)
-        let sql = "SELECT \(Self.eventColumns) FROM relay_events e \(filter.sql) ORDER BY e.key FOR UPDATE"
+        // Routing an event again needs its body.
+        let sql = """
+            SELECT \(Self.eventColumns), b.body FROM relay_events e JOIN relay_event_bodies b ON b.event_key = e.key
+            \(filter.sql) ORDER BY e.key
+            """
         let binds = filter.binds
         let moment = now.timeIntervalSince1970
         let logger = self.logger
         // The routes are read outside the transaction: `sinks` may not be sendable across it.
         let events = try await bounded { client in
             try await Self.attachDeliveries(
-                Self.decodeEvents(client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger), withBody: false),
+                Self.decodeEvents(client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger), withBody: true),
                 client: client, logger: logger)
         }
         var keys: [Int64] = []

@@ -34,6 +34,49 @@ extension SQLiteSpool {
         }
     }
 
+    /// Events after `key`, in receipt order, with bodies and deliveries.
+    public func exportEvents(after key: Int64, limit: Int) async throws(SpoolError) -> [StoredEvent] {
+        guard limit > 0 else { return [] }
+        return try await read { db in
+            try Int64.fetchAll(db, sql: "SELECT key FROM events WHERE key > ? ORDER BY key LIMIT ?", arguments: [key, limit])
+                .compactMap { try StoredEvent.fetch(key: $0, withBody: true, in: db) }
+        }
+    }
+
+    /// Stores copies of events from another spool in one transaction, skipping message ids already held.
+    public func importEvents(_ events: [StoredEvent], now: Date) async throws(SpoolError) -> Int {
+        guard !events.isEmpty else { return 0 }
+        return try await write { db in
+            let insertEvent = try db.cachedStatement(
+                sql: """
+                    INSERT INTO events (message_id, event_id, type, tenant, received_at, body, state, reason)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING RETURNING key
+                    """)
+            let insertDelivery = try db.cachedStatement(
+                sql: """
+                    INSERT INTO deliveries (event_key, sink, state, attempts, next_attempt_at, last_error, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """)
+            var added = 0
+            for event in events {
+                let arguments: StatementArguments = [
+                    event.messageId, event.eventId, event.type, event.tenant, event.receivedAt.timeIntervalSince1970,
+                    Data(event.body ?? []), event.state.rawValue, event.reason,
+                ]
+                guard let key = try Int64.fetchOne(insertEvent, arguments: arguments) else { continue }
+                for delivery in event.deliveries {
+                    let state = delivery.state == .inFlight ? DeliveryState.pending : delivery.state
+                    try insertDelivery.execute(arguments: [
+                        key, delivery.sink, state.rawValue, delivery.attempts,
+                        delivery.nextAttemptAt.timeIntervalSince1970, delivery.lastError, now.timeIntervalSince1970,
+                    ])
+                }
+                added += 1
+            }
+            return added
+        }
+    }
+
     /// Counts of deliveries by sink and state, with the oldest receipt among each.
     public func depth() async throws(SpoolError) -> [DepthRow] {
         try await read { db in

@@ -41,6 +41,40 @@ public final class InMemorySpool: Spool {
         }
     }
 
+    /// Events after `key`, in receipt order, with bodies.
+    public func exportEvents(after key: Int64, limit: Int) async throws(SpoolError) -> [StoredEvent] {
+        try withOpen { state in
+            state.events.keys.sorted().filter { $0 > key }.prefix(max(0, limit)).map {
+                Self.stored(state.events[$0]!, withBody: true)
+            }
+        }
+    }
+
+    /// Stores copies of events from another spool, skipping message ids already held.
+    public func importEvents(_ events: [StoredEvent], now: Date) async throws(SpoolError) -> Int {
+        try withOpen { state in
+            var added = 0
+            for event in events where state.keyByMessageId[event.messageId] == nil {
+                let key = state.nextKey
+                state.nextKey += 1
+                let record = SpoolRecord(
+                    messageId: event.messageId, eventId: event.eventId, type: event.type, tenant: event.tenant,
+                    receivedAt: event.receivedAt, body: event.body ?? [], sinks: event.deliveries.map(\.sink),
+                    state: event.state, reason: event.reason)
+                var deliveries: [String: Delivery] = [:]
+                for delivery in event.deliveries {
+                    deliveries[delivery.sink] = Delivery(
+                        state: delivery.state == .inFlight ? .pending : delivery.state, attempts: delivery.attempts,
+                        nextAttemptAt: delivery.nextAttemptAt, lastError: delivery.lastError)
+                }
+                state.events[key] = Event(key: key, record: record, state: event.state, deliveries: deliveries)
+                state.keyByMessageId[event.messageId] = key
+                added += 1
+            }
+            return added
+        }
+    }
+
     /// Stores the record and its pending deliveries.
     public func append(_ record: SpoolRecord) async throws(SpoolError) -> SpoolAppendResult {
         try withOpen { state in

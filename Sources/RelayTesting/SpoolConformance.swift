@@ -1,5 +1,6 @@
 import Foundation
 import RelayCore
+import Synchronization
 
 /// The contract every ``Spool`` implementation passes: append, duplicates, claim order, lease expiry, guarded
 /// completion, renewal, replay, purge (of dead letters and of undeliverable events), prune, dead-lettering and depth.
@@ -81,7 +82,51 @@ public enum SpoolConformance {
         ("depth", depthCountsBySinkAndState),
         ("in-order claim", inOrderClaimWaitsForTheLane),
         ("duplicates in one batch", concurrentCopiesStoreOnce),
+        ("export and import", exportAndImportCopyEverything),
+        ("replay routes by body", replayHandsTheRoutesTheBody),
     ]
+
+    static func replayHandsTheRoutesTheBody(_ spool: any Spool, _ probe: inout Probe) async throws {
+        _ = try await spool.append(record(1, sinks: [], state: .unrouted))
+        let seen = Mutex<[[UInt8]?]>([])
+        let queued = try await spool.replay(ReplaySelection(ids: ["evt_1"]), now: t0 + 10) { event in
+            seen.withLock { $0.append(event.body) }
+            return ["a"]
+        }
+        probe.expect(seen.withLock { $0 } == [record(1).body], "replay's routes did not get the body to route by")
+        probe.expect(queued == 1, "replay queued \(queued), not 1")
+        probe.expect(try await spool.event("msg_1")?.state == .routed, "a replayed unrouted event is not routed")
+    }
+
+    static func exportAndImportCopyEverything(_ spool: any Spool, _ probe: inout Probe) async throws {
+        try await fill(spool, 5, sinks: ["a", "b"])
+        _ = try await spool.append(record(6, sinks: [], state: .undeliverable))
+        let claimed = try await spool.claim(sink: "a", limit: 2, lease: lease, now: t0 + 100)
+        _ = try await spool.complete([DeliveryResult(claimed[0], .failed, error: "HTTP 500", at: t0 + 101)])
+        let first = try await spool.exportEvents(after: 0, limit: 4)
+        let rest = try await spool.exportEvents(after: first.last?.key ?? 0, limit: 100)
+        let all = first + rest
+        probe.expect(all.map(\.messageId) == (1...6).map { "msg_\($0)" }, "export is not in receipt order: \(all.map(\.messageId))")
+        probe.expect(all.allSatisfy { $0.body != nil }, "export lacks bodies")
+        probe.expect(try await spool.importEvents(all, now: t0 + 200) == 0, "importing what is held stored something")
+        let copies = all.map { event in
+            var copy = event
+            copy.messageId = "copy_" + event.messageId
+            return copy
+        }
+        probe.expect(try await spool.importEvents(copies, now: t0 + 200) == 6, "copies under new ids were not all stored")
+        let failed = try await spool.event("copy_msg_1")
+        probe.expect(
+            failed?.deliveries.first { $0.sink == "a" }.map { $0.state == .failed && $0.lastError == "HTTP 500" } == true,
+            "a dead letter was not copied as one: \(failed?.deliveries ?? [])")
+        probe.expect(
+            try await spool.event("copy_msg_2")?.deliveries.first { $0.sink == "a" }?.state == .pending,
+            "an in-flight delivery was not copied as pending")
+        let undeliverable = try await spool.event("copy_msg_6")
+        probe.expect(
+            undeliverable?.state == .undeliverable && undeliverable?.reason != nil && undeliverable?.body == record(6).body,
+            "an undeliverable event lost its state, reason or body")
+    }
 
     static func inOrderClaimWaitsForTheLane(_ spool: any Spool, _ probe: inout Probe) async throws {
         try await fill(spool, 3, sinks: ["a", "b"])

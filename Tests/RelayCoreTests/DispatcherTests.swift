@@ -91,6 +91,12 @@ final class FirstCompletionFails: Spool {
     func purgeUndeliverable(_ selection: ReplaySelection) async throws(SpoolError) -> Int {
         try await base.purgeUndeliverable(selection)
     }
+    func exportEvents(after key: Int64, limit: Int) async throws(SpoolError) -> [StoredEvent] {
+        try await base.exportEvents(after: key, limit: limit)
+    }
+    func importEvents(_ events: [StoredEvent], now: Date) async throws(SpoolError) -> Int {
+        try await base.importEvents(events, now: now)
+    }
     func depth() async throws(SpoolError) -> [DepthRow] { try await base.depth() }
     func checkWritable() async throws(SpoolError) { try await base.checkWritable() }
     func close() async throws(SpoolError) { try await base.close() }
