@@ -75,7 +75,9 @@ public protocol Spool: Sendable {
     /// to the other spool's claimants), keeping their attempts. Returns how many events were new.
     func importEvents(_ events: [StoredEvent], now: Date) async throws(SpoolError) -> Int
 
-    /// Counts of deliveries by sink and state, for metrics and `events list` summaries.
+    /// Counts of deliveries by sink and state, for metrics and `events list` summaries, with the oldest receipt
+    /// among pending and among in-flight deliveries (other states may leave it nil). Called on a timer by every
+    /// receiver: its cost must not grow with the delivered history.
     func depth() async throws(SpoolError) -> [DepthRow]
 
     /// Throws unless the spool can take a write transaction now (for readiness checks); changes nothing.

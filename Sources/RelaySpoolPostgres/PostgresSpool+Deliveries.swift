@@ -153,6 +153,7 @@ extension PostgresSpool {
         let recorded = try await bounded { [keys, sinks, tokens, states, nexts, errors, errorKnown, times] client in
             let rows = try await client.query(
                 """
+                WITH done AS (
                 UPDATE relay_deliveries d SET state = r.state,
                     attempts = d.attempts + CASE WHEN r.state = 'delivered' THEN 0 ELSE 1 END,
                     next_attempt_at = r.next,
@@ -162,7 +163,13 @@ extension PostgresSpool {
                     \(nexts)::float8[], \(errors)::text[], \(errorKnown)::boolean[], \(times)::float8[])
                     AS r(key, sink, token, state, next, error, known, at)
                 WHERE d.event_key = r.key AND d.sink = r.sink AND d.state = 'in-flight' AND d.lease_token = r.token
-                RETURNING 1
+                RETURNING d.sink, d.state
+                ), counted AS (
+                    INSERT INTO relay_delivered_counts (sink, count)
+                    SELECT sink, count(*) FROM done WHERE state = 'delivered' GROUP BY sink
+                    ON CONFLICT (sink) DO UPDATE SET count = relay_delivered_counts.count + excluded.count
+                )
+                SELECT 1 FROM done
                 """, logger: logger)
             var count = 0
             for try await _ in rows { count += 1 }

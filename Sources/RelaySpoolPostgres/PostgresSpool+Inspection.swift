@@ -107,25 +107,43 @@ extension PostgresSpool {
             if !deliveryKeys.isEmpty {
                 try await connection.query(
                     """
-                    INSERT INTO relay_deliveries (event_key, sink, state, attempts, next_attempt_at, last_error, updated_at)
-                    SELECT k, s, st, a, n, CASE WHEN ek THEN er END, \(moment)
-                    FROM unnest(\(deliveryKeys)::bigint[], \(sinks)::text[], \(states)::text[], \(attempts)::bigint[],
-                        \(nexts)::float8[], \(errors)::text[], \(errorKnown)::boolean[]) AS x(k, s, st, a, n, er, ek)
+                    WITH added AS (
+                        INSERT INTO relay_deliveries (event_key, sink, state, attempts, next_attempt_at, last_error, updated_at)
+                        SELECT k, s, st, a, n, CASE WHEN ek THEN er END, \(moment)
+                        FROM unnest(\(deliveryKeys)::bigint[], \(sinks)::text[], \(states)::text[], \(attempts)::bigint[],
+                            \(nexts)::float8[], \(errors)::text[], \(errorKnown)::boolean[]) AS x(k, s, st, a, n, er, ek)
+                        RETURNING sink, state
+                    )
+                    INSERT INTO relay_delivered_counts (sink, count)
+                    SELECT sink, count(*) FROM added WHERE state = 'delivered' GROUP BY sink
+                    ON CONFLICT (sink) DO UPDATE SET count = relay_delivered_counts.count + excluded.count
                     """, logger: logger)
             }
             return keys.count
         }
     }
 
-    /// Counts of deliveries by sink and state, with the oldest receipt among each.
+    /// Counts of deliveries by sink and state, with the oldest receipt among pending and in-flight ones, from cheap
+    /// queries: the partial indexes hold only the rows that are not delivered (what a backlog is made of), and the
+    /// delivered count is kept in `relay_delivered_counts` by the statements that change it.
     public func depth() async throws(SpoolError) -> [DepthRow] {
         let logger = self.logger
         return try await bounded { client in
             let rows = try await client.query(
                 """
-                SELECT d.sink, d.state, COUNT(*)::bigint, MIN(e.received_at)
-                FROM relay_deliveries d JOIN relay_events e ON e.key = d.event_key
-                GROUP BY d.sink, d.state ORDER BY d.sink, d.state
+                WITH waiting AS (
+                    SELECT sink, 'pending' AS state, count(*) AS n, min(event_key) AS oldest FROM relay_deliveries
+                        WHERE state = 'pending' GROUP BY sink
+                    UNION ALL
+                    SELECT sink, 'in-flight', count(*), min(event_key) FROM relay_deliveries
+                        WHERE state = 'in-flight' GROUP BY sink
+                    UNION ALL
+                    SELECT sink, 'failed', count(*), NULL FROM relay_deliveries WHERE state = 'failed' GROUP BY sink
+                )
+                SELECT w.sink, w.state, w.n, e.received_at FROM waiting w LEFT JOIN relay_events e ON e.key = w.oldest
+                UNION ALL
+                SELECT sink, 'delivered', count, NULL FROM relay_delivered_counts WHERE count > 0
+                ORDER BY 1, 2
                 """, logger: logger)
             var result: [DepthRow] = []
             for try await (sink, state, count, oldest) in rows.decode((String, String, Int64, Double?).self) {

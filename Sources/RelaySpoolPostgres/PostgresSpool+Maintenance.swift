@@ -17,14 +17,21 @@ extension PostgresSpool {
             let chunk = try await bounded { client in
                 let rows = try await client.query(
                     """
-                    DELETE FROM relay_events WHERE key IN (
+                    WITH chosen AS MATERIALIZED (
                         SELECT e.key FROM relay_events e
                         WHERE e.received_at < \(moment) AND e.state <> 'undeliverable'
                             AND NOT EXISTS (
                                 SELECT 1 FROM relay_deliveries d WHERE d.event_key = e.key AND d.state <> 'delivered')
                         LIMIT \(Self.pruneChunk)
                         FOR UPDATE SKIP LOCKED
-                    ) RETURNING 1
+                    ), per_sink AS (
+                        SELECT sink, count(*) AS n FROM relay_deliveries WHERE event_key IN (SELECT key FROM chosen)
+                        GROUP BY sink
+                    ), uncounted AS (
+                        UPDATE relay_delivered_counts c SET count = c.count - per_sink.n FROM per_sink
+                        WHERE c.sink = per_sink.sink
+                    )
+                    DELETE FROM relay_events WHERE key IN (SELECT key FROM chosen) RETURNING 1
                     """, logger: logger)
                 var count = 0
                 for try await _ in rows { count += 1 }
@@ -70,6 +77,15 @@ extension PostgresSpool {
         }
         guard !keys.isEmpty else { return 0 }
         let queued = try await transaction { [keys, targets, routed] connection in
+            try await connection.query(
+                """
+                WITH reset AS (
+                    SELECT d.sink, count(*) AS n FROM relay_deliveries d
+                    JOIN unnest(\(keys)::bigint[], \(targets)::text[]) AS x(k, s) ON d.event_key = x.k AND d.sink = x.s
+                    WHERE d.state = 'delivered' GROUP BY d.sink
+                )
+                UPDATE relay_delivered_counts c SET count = c.count - reset.n FROM reset WHERE c.sink = reset.sink
+                """, logger: logger)
             let rows = try await connection.query(
                 """
                 INSERT INTO relay_deliveries (event_key, sink, state, attempts, next_attempt_at, last_error, updated_at)

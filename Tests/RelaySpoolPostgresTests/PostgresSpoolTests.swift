@@ -97,7 +97,7 @@ struct PostgresSpoolTests {
             return spools
         }
         #expect(spools.count == 4)
-        #expect(try await TestPostgres.shared.psql(url, "SELECT string_agg(version::text, ',') FROM relay_schema_migrations") == "1")
+        #expect(try await TestPostgres.shared.psql(url, "SELECT string_agg(version::text, ',' ORDER BY version) FROM relay_schema_migrations") == "1,2")
         for spool in spools { try await spool.close() }
     }
 
@@ -173,6 +173,35 @@ struct PostgresSpoolTests {
             WHERE sink = 'a' AND state = 'pending' AND next_attempt_at <= 1700000020 ORDER BY next_attempt_at LIMIT 10
             """)
         #expect(plan.contains("relay_deliveries_pending_due"), "the due-time claim does not use its index:\n\(plan)")
+        try await spool.close()
+    }
+
+    @Test func theGaugesDeliveredCountStaysExactWithoutCountingTheTable() async throws {
+        let (spool, url) = try await freshSpool()
+        let t0 = Date(timeIntervalSince1970: 1_700_000_000)
+        for n in 1...40 { _ = try await spool.append(record(n, sinks: ["a", "b"], at: t0 + Double(n))) }
+        let terms = LeaseTerms(owner: "t", duration: .seconds(30))
+        for sink in ["a", "b"] {
+            let claimed = try await spool.claim(sink: sink, limit: 30, lease: terms, now: t0 + 100)
+            _ = try await spool.complete(claimed.map { DeliveryResult($0, .delivered, at: t0 + 101) })
+        }
+        _ = try await spool.replay(ReplaySelection(ids: ["msg_1", "msg_2"], sink: "a"), now: t0 + 102) { _ in ["a"] }
+        // Events 3…30 are delivered to both sinks; pruning those received before t0 + 11 removes 3…10.
+        #expect(try await spool.prune(receivedBefore: t0 + 11) == 8)
+        let exported = try await spool.exportEvents(after: 0, limit: 100)
+        let copies = exported.map { event -> StoredEvent in
+            var copy = event
+            copy.messageId = "copy_" + event.messageId
+            return copy
+        }
+        #expect(try await spool.importEvents(copies, now: t0 + 103) == 32)
+        let depth = try await spool.depth()
+        let counted = try await TestPostgres.shared.psql(
+            url, "SELECT string_agg(sink || ' ' || state || ' ' || n, ',' ORDER BY sink, state) FROM (SELECT sink, state, count(*) AS n FROM relay_deliveries GROUP BY sink, state) x")
+        #expect(
+            depth.map { "\($0.sink) \($0.state.rawValue) \($0.count)" }.joined(separator: ",") == counted,
+            "the gauges' counts differ from the table's")
+        #expect(depth.first { $0.sink == "a" && $0.state == .delivered }?.count == 2 * 20)
         try await spool.close()
     }
 }
