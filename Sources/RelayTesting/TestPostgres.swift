@@ -10,14 +10,17 @@ public struct TestPostgres: Sendable {
     public var folder: String
     /// Its TCP port on 127.0.0.1.
     public var port: Int
+    /// Whether it serves TLS, with a self-signed certificate for `localhost`.
+    public var tls: Bool
 
     /// The cluster the test command starts (`scripts/postgres start`), at its default place.
     public static let shared = TestPostgres(folder: "/tmp/engage-relay-pg", port: 55432)
 
-    /// A cluster of its own in `folder`, on `port`.
-    public init(folder: String, port: Int) {
+    /// A cluster of its own in `folder`, on `port`, with TLS when `tls`.
+    public init(folder: String, port: Int, tls: Bool = false) {
         self.folder = folder
         self.port = port
+        self.tls = tls
     }
 
     /// The package's `scripts/postgres`.
@@ -33,6 +36,7 @@ public struct TestPostgres: Sendable {
         var environment = ProcessInfo.processInfo.environment
         environment["ENGAGE_RELAY_PG_DIR"] = folder
         environment["ENGAGE_RELAY_PG_PORT"] = "\(port)"
+        environment["ENGAGE_RELAY_PG_TLS"] = tls ? "1" : "0"
         let output = try await ChildProcess.run(Self.script, [command], environment: environment)
         guard output.status == 0 else {
             throw TestFailure("scripts/postgres \(command) failed (\(output.status)): \(output.stderrText)")

@@ -204,4 +204,21 @@ struct PostgresSpoolTests {
         #expect(depth.first { $0.sink == "a" && $0.state == .delivered }?.count == 2 * 20)
         try await spool.close()
     }
+
+    @Test func sslmodeIsEnforcedAsWritten() async throws {
+        let secure = TestPostgres(folder: "/tmp/engage-relay-pg-tls", port: 55434, tls: true)
+        let url = try await secure.freshDatabase(prefix: "tls")
+        let spool = try await openSpool(url + "?sslmode=require")
+        _ = try await spool.append(record(1))
+        let encrypted = try await secure.psql(
+            secure.url(),
+            "SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE a.application_name = 'engage-relay' AND s.ssl")
+        #expect(Int(encrypted) ?? 0 > 0, "no connection of the spool uses TLS")
+        try await spool.close()
+        // The certificate is self-signed: verify-full must refuse it, not fall back.
+        await #expect(throws: SpoolError.self) { _ = try await openSpool(url + "?sslmode=verify-full", timeout: .seconds(5)) }
+        // A server without TLS: require must refuse it, not fall back to plain TCP.
+        let plain = try await TestPostgres.shared.freshDatabase()
+        await #expect(throws: SpoolError.self) { _ = try await openSpool(plain + "?sslmode=require", timeout: .seconds(5)) }
+    }
 }
