@@ -128,3 +128,14 @@ public func unlessAbandoned<Value: Sendable>(
         outcome.offer(nil)
     }
 }
+
+/// Runs `operation` in a task of its own and returns its result, or nil once `timeout` passes first: the operation is
+/// then cancelled and left to end on its own (``unlessAbandoned(_:_:)``), so a peer that stopped answering cannot
+/// hold up the caller.
+public func within<Value: Sendable>(_ timeout: Duration, _ operation: @escaping @Sendable () async -> Value) async
+    -> Value?
+{
+    let deadline = AbandonSignal.after(timeout)
+    defer { deadline.dismiss() }
+    return await unlessAbandoned(deadline, operation)
+}

@@ -138,3 +138,52 @@ public struct ProjectedColumn: Sendable, Hashable {
         (try? value.compactJSON()).map { String(decoding: $0, as: UTF8.self) }
     }
 }
+
+/// The options the table sinks (`sqlite`, `postgres`) share: `table` and repeated `column` lines, declared and read
+/// once for both.
+public enum TableSinkOptions {
+    /// `table NAME`, default `engage_events`.
+    public static let table = SinkOptionKey.string(
+        "table", default: "engage_events",
+        doc: "table name ([A-Za-z_][A-Za-z0-9_]*); created with its indexes if missing",
+        check: { value in
+            guard case .text(let text) = value else { return nil }
+            return ProjectedColumn.isIdentifier(text) ? nil : "is not an SQL identifier ([A-Za-z_][A-Za-z0-9_]*)"
+        })
+
+    /// `column NAME payload.PATH [TYPE]`, repeatable.
+    public static let column = SinkOptionKey.repeatedWords(
+        "column", doc: "NAME payload.PATH [text|integer|real|numeric]: project a payload value into its own column",
+        check: { value in
+            guard case .words(let words) = value else { return nil }
+            do throws(SinkError) {
+                _ = try ProjectedColumn(words: words)
+                return nil
+            } catch {
+                return error.message
+            }
+        })
+
+    /// The table name and projected columns of sink `sink`, or an error naming the mistake (a name that is not an
+    /// identifier, a bad column line, a column declared twice).
+    public static func read(_ options: SinkOptions, sink: String) throws(SinkError) -> (table: String, columns: [ProjectedColumn]) {
+        let table = options[Self.table] ?? "engage_events"
+        guard ProjectedColumn.isIdentifier(table) else {
+            throw SinkError("sink `\(sink)`: table `\(table)` is not an SQL identifier ([A-Za-z_][A-Za-z0-9_]*)")
+        }
+        var columns: [ProjectedColumn] = []
+        for words in options[Self.column] ?? [] {
+            let column: ProjectedColumn
+            do {
+                column = try ProjectedColumn(words: words)
+            } catch {
+                throw SinkError("sink `\(sink)`: \(error.message)")
+            }
+            if columns.contains(where: { $0.name.caseInsensitiveCompare(column.name) == .orderedSame }) {
+                throw SinkError("sink `\(sink)`: column `\(column.name)` is declared twice")
+            }
+            columns.append(column)
+        }
+        return (table, columns)
+    }
+}

@@ -166,9 +166,7 @@ public final class PostgresSpool: Spool {
         client: PostgresClient, name: String, timeout: Duration,
         _ operation: @escaping @Sendable (PostgresClient) async throws -> T
     ) async -> Result<T, SpoolError> {
-        let deadline = AbandonSignal.after(timeout)
-        defer { deadline.dismiss() }
-        let outcome = await unlessAbandoned(deadline) { () -> Result<T, SpoolError> in
+        let outcome = await within(timeout) { () -> Result<T, SpoolError> in
             do {
                 return .success(try await operation(client))
             } catch let error as SpoolError {

@@ -20,6 +20,7 @@ import Testing
     static let minimal: [String: String] = [
         "file": "path /tmp/range.jsonl", "http": "url http://127.0.0.1:9/", "exec": "command true",
         "sqlite": "path /tmp/range.sqlite", "syslog": "address udp://127.0.0.1:514",
+        "postgres": "url postgres://relay@127.0.0.1:9/range",
     ]
 
     /// Where one numeric setting is written, and the line it is on.

@@ -142,7 +142,7 @@ struct PostgresSpoolTests {
         while ContinuousClock.now < deadline {
             n += 1
             _ = try await writer.append(record(n, sinks: ["orders"]))
-            if await unlessAbandoned(AbandonSignal.after(.milliseconds(300)), { await woken.value }) == true { break }
+            if await within(.milliseconds(300), { await woken.value }) == true { break }
         }
         #expect(await woken.value, "no NOTIFY reached the other receiver")
         try await reader.close()

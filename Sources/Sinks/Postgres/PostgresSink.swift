@@ -33,30 +33,13 @@ public final class PostgresSink: Sink {
                     return error.description
                 }
             })
-        static let table = SinkOptionKey.string(
-            "table", default: "engage_events",
-            doc: "table name ([A-Za-z_][A-Za-z0-9_]*); created with its indexes if missing",
-            check: { value in
-                guard case .text(let text) = value else { return nil }
-                return ProjectedColumn.isIdentifier(text) ? nil : "is not an SQL identifier ([A-Za-z_][A-Za-z0-9_]*)"
-            })
-        static let column = SinkOptionKey.repeatedWords(
-            "column",
-            doc: "NAME payload.PATH [text|integer|real|numeric]: project a payload value into its own column",
-            check: { value in
-                guard case .words(let words) = value else { return nil }
-                do throws(SinkError) {
-                    _ = try ProjectedColumn(words: words)
-                    return nil
-                } catch {
-                    return error.message
-                }
-            })
         static let pool = SinkOptionKey.integer("pool", 1...100, default: "2", doc: "connections to the database")
     }
 
     /// The options of a `postgres` block.
-    public static let options: [SinkOption] = [Key.url.option, Key.table.option, Key.column.option, Key.pool.option]
+    public static let options: [SinkOption] = [
+        Key.url.option, TableSinkOptions.table.option, TableSinkOptions.column.option, Key.pool.option,
+    ]
 
     /// Up to 100 events per transaction.
     public static let defaultBatchSize = 100
@@ -80,23 +63,7 @@ public final class PostgresSink: Sink {
         } catch {
             throw SinkError("sink `\(name)`: `url` \(error)")
         }
-        let tableName = options[Key.table] ?? "engage_events"
-        guard ProjectedColumn.isIdentifier(tableName) else {
-            throw SinkError("sink `\(name)`: table `\(tableName)` is not an SQL identifier ([A-Za-z_][A-Za-z0-9_]*)")
-        }
-        var columns: [ProjectedColumn] = []
-        for words in options[Key.column] ?? [] {
-            let column: ProjectedColumn
-            do {
-                column = try ProjectedColumn(words: words)
-            } catch {
-                throw SinkError("sink `\(name)`: \(error.message)")
-            }
-            if columns.contains(where: { $0.name.caseInsensitiveCompare(column.name) == .orderedSame }) {
-                throw SinkError("sink `\(name)`: column `\(column.name)` is declared twice")
-            }
-            columns.append(column)
-        }
+        let (tableName, columns) = try TableSinkOptions.read(options, sink: name)
         var background = context.logger
         background.logLevel = max(context.logger.logLevel, .warning)
         let client = PostgresClient(
@@ -158,9 +125,7 @@ public final class PostgresSink: Sink {
     static func bounded<T: Sendable>(_ timeout: Duration, _ operation: @escaping @Sendable () async throws -> T)
         async throws -> T
     {
-        let deadline = AbandonSignal.after(timeout)
-        defer { deadline.dismiss() }
-        let result = await unlessAbandoned(deadline) { () -> Result<T, any Error> in
+        let result = await within(timeout) { () -> Result<T, any Error> in
             do { return .success(try await operation()) } catch { return .failure(error) }
         }
         guard let result else { throw SinkError("PostgreSQL did not answer within \(timeout)") }

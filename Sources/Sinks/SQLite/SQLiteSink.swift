@@ -19,28 +19,12 @@ public final class SQLiteSink: Sink {
     enum Key {
         static let path = SinkOptionKey.path(
             "path", required: true, doc: "database file; created with its parent folders if missing")
-        static let table = SinkOptionKey.string(
-            "table", default: "engage_events",
-            doc: "table name ([A-Za-z_][A-Za-z0-9_]*); created with its indexes if missing",
-            check: { value in
-                guard case .text(let text) = value else { return nil }
-                return SQLiteColumn.isIdentifier(text) ? nil : "is not an SQL identifier ([A-Za-z_][A-Za-z0-9_]*)"
-            })
-        static let column = SinkOptionKey.repeatedWords(
-            "column", doc: "NAME payload.PATH [text|integer|real|numeric]: project a payload value into its own column",
-            check: { value in
-                guard case .words(let words) = value else { return nil }
-                do throws(SinkError) {
-                    _ = try SQLiteColumn(words: words)
-                    return nil
-                } catch {
-                    return error.message
-                }
-            })
     }
 
     /// The options of a `sqlite` block.
-    public static let options: [SinkOption] = [Key.path.option, Key.table.option, Key.column.option]
+    public static let options: [SinkOption] = [
+        Key.path.option, TableSinkOptions.table.option, TableSinkOptions.column.option,
+    ]
 
     /// Up to 100 events per transaction.
     public static let defaultBatchSize = 100
@@ -58,23 +42,7 @@ public final class SQLiteSink: Sink {
         let name = configuration.name
         let options = configuration.options
         let path = try options.required(Key.path, sink: name)
-        let tableName = options[Key.table] ?? "engage_events"
-        guard SQLiteColumn.isIdentifier(tableName) else {
-            throw SinkError("sink `\(name)`: table `\(tableName)` is not an SQL identifier ([A-Za-z_][A-Za-z0-9_]*)")
-        }
-        var columns: [SQLiteColumn] = []
-        for words in options[Key.column] ?? [] {
-            let column: SQLiteColumn
-            do {
-                column = try SQLiteColumn(words: words)
-            } catch {
-                throw SinkError("sink `\(name)`: \(error.message)")
-            }
-            if columns.contains(where: { $0.name.caseInsensitiveCompare(column.name) == .orderedSame }) {
-                throw SinkError("sink `\(name)`: column `\(column.name)` is declared twice")
-            }
-            columns.append(column)
-        }
+        let (tableName, columns) = try TableSinkOptions.read(options, sink: name)
         let folder = (path as NSString).deletingLastPathComponent
         if !folder.isEmpty {
             do {
