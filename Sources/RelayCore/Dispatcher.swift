@@ -179,7 +179,10 @@ public final class Dispatcher: Service {
             guard let held = claimed.first?.lease else {
                 var timeout = Duration.seconds(1)
                 if let due = try? await spool.nextDue(sink: name) {
-                    timeout = .milliseconds(max(1, min(1000, Int(due.timeIntervalSince(clock.now()) * 1000) + 1)))
+                    // Something is due that this claim could not take: another receiver holds it (or the sink's lane,
+                    // for in-order delivery). Poll it every 100 ms rather than spin.
+                    let floor = due <= clock.now() ? 100 : 1
+                    timeout = .milliseconds(max(floor, min(1000, Int(due.timeIntervalSince(clock.now()) * 1000) + 1)))
                 }
                 await lane.bell.wait(timeout: timeout)
                 continue

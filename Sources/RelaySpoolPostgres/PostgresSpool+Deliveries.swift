@@ -10,8 +10,9 @@ extension PostgresSpool {
     ///
     /// The due rows are chosen in a materialized CTE, so the planner cannot fold it into the update and lock more rows
     /// than the limit. They are looked for in the head of the sink's pending rows in receipt order (at most
-    /// `4 × limit`, 256 or more), and among in-flight rows whose lease ran out; when that finds fewer than `limit`,
-    /// the due-time index supplies the rest, so a backlog waiting out its backoff never makes a claim read it all.
+    /// `4 × limit`, 256 or more); when that finds fewer than `limit`, among in-flight rows whose lease ran out, then
+    /// through the due-time index, so neither a backlog waiting out its backoff nor rows other receivers hold make a
+    /// claim read the whole backlog. All of it is one transaction.
     /// With ``LeaseTerms/inOrder`` the claim first takes the sink's lane lock for its transaction and takes nothing
     /// while any delivery of the sink is in flight under a live lease.
     public func claim(sink: String, limit: Int, lease terms: LeaseTerms, now: Date) async throws(SpoolError)
@@ -76,24 +77,35 @@ extension PostgresSpool {
                 }
                 return claimed
             }
+            // Receipt order within the head; the head's keys are joined by primary key, so the planner never
+            // walks the whole due-time index to sort it.
             var claimed = try await hold(
                 """
                 SELECT event_key FROM relay_deliveries
-                WHERE sink = $1 AND (
-                    (state = 'pending' AND next_attempt_at <= $2
-                        AND event_key <= (SELECT COALESCE(MAX(event_key), $4) FROM head))
-                    OR (state = 'in-flight' AND lease_until <= $2))
+                WHERE sink = $1 AND event_key IN (SELECT event_key FROM head) AND state = 'pending'
+                    AND next_attempt_at <= $2 AND $4 = $4
                 ORDER BY event_key LIMIT $3 FOR UPDATE SKIP LOCKED
                 """, limit)
             if claimed.count < limit {
+                // Leases that ran out: a crashed receiver's, or a stuck batch's.
+                claimed += try await hold(
+                    """
+                    SELECT event_key FROM relay_deliveries
+                    WHERE sink = $1 AND state = 'in-flight' AND lease_until <= $2 AND $4 = $4 AND $5 = $5
+                    ORDER BY lease_until LIMIT $3 FOR UPDATE SKIP LOCKED
+                    """, limit - claimed.count)
+            }
+            if claimed.count < limit {
+                // Due rows past the head: behind a backlog waiting out its backoff, or behind rows other receivers
+                // hold at this instant.
                 claimed += try await hold(
                     """
                     SELECT event_key FROM relay_deliveries
                     WHERE sink = $1 AND state = 'pending' AND next_attempt_at <= $2 AND $4 = $4 AND $5 = $5
                     ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED
                     """, limit - claimed.count)
-                claimed.sort { $0.eventKey < $1.eventKey }
             }
+            claimed.sort { $0.eventKey < $1.eventKey }
             return claimed
         }
     }
