@@ -175,6 +175,9 @@ public final class PostgresSpool: Spool {
                 return .failure(SpoolError(.storageFailed, "PostgreSQL spool `\(name)`: \(PostgresConnector.reason(error))"))
             }
         }
+        if outcome == nil && Task.isCancelled {
+            return .failure(SpoolError(.closed, "PostgreSQL spool `\(name)`: the operation was cancelled (shutting down)"))
+        }
         return outcome
             ?? .failure(
                 SpoolError(

@@ -28,9 +28,11 @@ import Testing
         return options
     }
 
-    static func makeSink(_ url: String, table: String? = nil) throws -> PostgresSink {
-        try PostgresSink(
-            configuration: SinkConfiguration(name: "warehouse", options: SinkOptions(options(url, table: table))),
+    static func makeSink(_ url: String, table: String? = nil, timeout: Duration? = nil) throws -> PostgresSink {
+        var options = options(url, table: table)
+        if let timeout { options["timeout"] = [.duration(timeout)] }
+        return try PostgresSink(
+            configuration: SinkConfiguration(name: "warehouse", options: SinkOptions(options)),
             context: SinkContext(logger: Logger(label: "test")))
     }
 
@@ -102,7 +104,7 @@ import Testing
 
     @Test func aServerThatIsDownFailsTheBatchSoTheEngineRetriesIt() async throws {
         let port = try LoopbackPort.free()
-        let sink = try Self.makeSink("postgres://relay:pw@127.0.0.1:\(port)/nothing")
+        let sink = try Self.makeSink("postgres://relay:pw@127.0.0.1:\(port)/nothing", timeout: .seconds(2))
         do {
             _ = try await sink.deliver(Self.vouchers(1))
             Issue.record("a batch was delivered without a server")

@@ -34,11 +34,15 @@ public final class PostgresSink: Sink {
                 }
             })
         static let pool = SinkOptionKey.integer("pool", 1...100, default: "2", doc: "connections to the database")
+        static let timeout = SinkOptionKey.duration(
+            "timeout", default: "30s", in: .seconds(1)...(.seconds(3600)),
+            doc: "how long a batch may wait for the database before it fails (and is retried)")
     }
 
     /// The options of a `postgres` block.
     public static let options: [SinkOption] = [
         Key.url.option, TableSinkOptions.table.option, TableSinkOptions.column.option, Key.pool.option,
+        Key.timeout.option,
     ]
 
     /// Up to 100 events per transaction.
@@ -49,6 +53,7 @@ public final class PostgresSink: Sink {
     private let table: PostgresTable
     private let logger: Logger
     private let name: String
+    private let timeout: Duration
     private let prepared = Mutex(false)
 
     /// Validates the options and starts the connection pool; the table, its indexes and any projected column it lacks
@@ -73,6 +78,7 @@ public final class PostgresSink: Sink {
         self.running = Task { await client.run() }
         self.table = PostgresTable(name: tableName, columns: columns)
         self.client = client
+        self.timeout = options[Key.timeout] ?? .seconds(30)
         self.logger = context.logger
         self.name = name
     }
@@ -82,7 +88,7 @@ public final class PostgresSink: Sink {
         let table = self.table
         let logger = self.logger
         do {
-            let outcomes = try await Self.bounded(.seconds(10)) {
+            let outcomes = try await Self.bounded(timeout) {
                 try await self.client.withTransaction(logger: logger) { connection in
                     if !self.prepared.withLock({ $0 }) {
                         try await table.create(on: connection, logger: logger)
