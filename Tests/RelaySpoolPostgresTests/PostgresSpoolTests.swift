@@ -3,6 +3,7 @@ import Logging
 import RelayCore
 import RelaySpoolPostgres
 import RelayTesting
+import Synchronization
 import Testing
 
 /// A spool on a fresh database of the test cluster.
@@ -221,4 +222,53 @@ struct PostgresSpoolTests {
         let plain = try await TestPostgres.shared.freshDatabase()
         await #expect(throws: SpoolError.self) { _ = try await openSpool(plain + "?sslmode=require", timeout: .seconds(5)) }
     }
+
+    @Test func anInOrderSinkIsDeliveredInReceiptOrderAcrossReceivers() async throws {
+        let (first, url) = try await freshSpool()
+        let spools = [first, try await openSpool(url), try await openSpool(url)]
+        let t0 = Date(timeIntervalSince1970: 1_700_000_000)
+        for n in 1...300 { _ = try await first.append(record(n, at: t0 + Double(n) / 1000)) }
+        // Every receiver's worker claims the lane's head as fast as it can; the claims taken, in the order they were
+        // taken, must be the receipt order, and never two batches in flight at once.
+        let log = LaneLog()
+        await withTaskGroup(of: Void.self) { group in
+            for (index, spool) in spools.enumerated() {
+                group.addTask {
+                    let terms = LeaseTerms(owner: "r\(index)", duration: .seconds(60), inOrder: true)
+                    var idle = 0
+                    while idle < 50 {
+                        guard let batch = try? await spool.claim(sink: "a", limit: 7, lease: terms, now: t0 + 10),
+                            !batch.isEmpty
+                        else {
+                            idle += 1
+                            try? await Task.sleep(for: .milliseconds(5))
+                            continue
+                        }
+                        idle = 0
+                        log.holders.withLock { count in
+                            count += 1
+                            if count > 1 { log.overlapped.withLock { $0 = true } }
+                        }
+                        log.order.withLock { $0 += batch.map(\.eventKey) }
+                        // Held a moment, as a sink call would be: a claim by another receiver meanwhile is an overlap.
+                        try? await Task.sleep(for: .milliseconds(3))
+                        log.holders.withLock { $0 -= 1 }
+                        _ = try? await spool.complete(batch.map { DeliveryResult($0, .delivered, at: t0 + 11) })
+                    }
+                }
+            }
+        }
+        let keys = log.order.withLock { $0 }
+        #expect(keys.count == 300, "\(keys.count) deliveries claimed")
+        #expect(keys == keys.sorted() && Set(keys).count == keys.count, "claims left receipt order")
+        #expect(!log.overlapped.withLock { $0 }, "two receivers held the lane at once")
+        for spool in spools { try await spool.close() }
+    }
+}
+
+/// What the in-order test's workers saw, shared between their tasks.
+final class LaneLog: Sendable {
+    let order = Mutex<[Int64]>([])
+    let holders = Mutex(0)
+    let overlapped = Mutex(false)
 }
