@@ -40,13 +40,13 @@ extension PostgresSpool {
                     unsafeSQL: """
                         WITH head AS MATERIALIZED (
                             SELECT event_key FROM relay_deliveries
-                            WHERE sink = $1 AND state = 'pending' ORDER BY event_key LIMIT $5
+                            WHERE sink = $1 AND state = 'pending' ORDER BY event_key LIMIT $4
                         ), due AS MATERIALIZED (\(due)),
                         held AS (
                             UPDATE relay_deliveries d SET state = 'in-flight',
                                 attempts = d.attempts + CASE WHEN d.state = 'in-flight' THEN 1 ELSE 0 END,
-                                last_error = CASE WHEN d.state = 'in-flight' THEN $6 ELSE d.last_error END,
-                                lease_owner = $7, lease_token = $8, lease_until = $9, updated_at = $2
+                                last_error = CASE WHEN d.state = 'in-flight' THEN $5 ELSE d.last_error END,
+                                lease_owner = $6, lease_token = $7, lease_until = $8, updated_at = $2
                             FROM due WHERE d.sink = $1 AND d.event_key = due.event_key
                             RETURNING d.event_key, d.attempts
                         )
@@ -58,7 +58,6 @@ extension PostgresSpool {
                 query.binds.append(sink)
                 query.binds.append(moment)
                 query.binds.append(limit)
-                query.binds.append(Self.headFloor)
                 query.binds.append(window)
                 query.binds.append(note)
                 query.binds.append(lease.owner)
@@ -83,7 +82,7 @@ extension PostgresSpool {
                 """
                 SELECT event_key FROM relay_deliveries
                 WHERE sink = $1 AND event_key IN (SELECT event_key FROM head) AND state = 'pending'
-                    AND next_attempt_at <= $2 AND $4 = $4
+                    AND next_attempt_at <= $2
                 ORDER BY event_key LIMIT $3 FOR UPDATE SKIP LOCKED
                 """, limit)
             if claimed.count < limit {
@@ -91,7 +90,7 @@ extension PostgresSpool {
                 claimed += try await hold(
                     """
                     SELECT event_key FROM relay_deliveries
-                    WHERE sink = $1 AND state = 'in-flight' AND lease_until <= $2 AND $4 = $4 AND $5 = $5
+                    WHERE sink = $1 AND state = 'in-flight' AND lease_until <= $2
                     ORDER BY lease_until LIMIT $3 FOR UPDATE SKIP LOCKED
                     """, limit - claimed.count)
             }
@@ -101,7 +100,7 @@ extension PostgresSpool {
                 claimed += try await hold(
                     """
                     SELECT event_key FROM relay_deliveries
-                    WHERE sink = $1 AND state = 'pending' AND next_attempt_at <= $2 AND $4 = $4 AND $5 = $5
+                    WHERE sink = $1 AND state = 'pending' AND next_attempt_at <= $2
                     ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED
                     """, limit - claimed.count)
             }
@@ -109,9 +108,6 @@ extension PostgresSpool {
             return claimed
         }
     }
-
-    /// A key below every real one, for a sink with no pending rows.
-    static let headFloor: Int64 = 0
 
     /// Extends the lease of the deliveries it still holds.
     public func renew(_ lease: DeliveryLease, until: Date) async throws(SpoolError) -> Int {
@@ -122,9 +118,7 @@ extension PostgresSpool {
                 UPDATE relay_deliveries SET lease_until = \(until.timeIntervalSince1970)
                 WHERE lease_token = \(lease.token) AND state = 'in-flight' RETURNING 1
                 """, logger: logger)
-            var count = 0
-            for try await _ in rows { count += 1 }
-            return count
+            return try await Self.count(rows)
         }
     }
 
@@ -183,9 +177,7 @@ extension PostgresSpool {
                 )
                 SELECT 1 FROM done
                 """, logger: logger)
-            var count = 0
-            for try await _ in rows { count += 1 }
-            return count
+            return try await Self.count(rows)
         }
         return CompletionReport(recorded: recorded, ignored: results.count - recorded)
     }
@@ -217,9 +209,7 @@ extension PostgresSpool {
                 WHERE sink = \(sink) AND (state = 'pending' OR (state = 'in-flight' AND lease_until <= \(moment)))
                 RETURNING 1
                 """, logger: logger)
-            var count = 0
-            for try await _ in rows { count += 1 }
-            return count
+            return try await Self.count(rows)
         }
     }
 }

@@ -33,9 +33,7 @@ extension PostgresSpool {
                     )
                     DELETE FROM relay_events WHERE key IN (SELECT key FROM chosen) RETURNING 1
                     """, logger: logger)
-                var count = 0
-                for try await _ in rows { count += 1 }
-                return count
+                return try await Self.count(rows)
             }
             deleted += chunk
             if chunk < Self.pruneChunk { break }
@@ -97,8 +95,7 @@ extension PostgresSpool {
                     updated_at = excluded.updated_at, lease_owner = NULL, lease_token = NULL, lease_until = NULL
                 RETURNING 1
                 """, logger: logger)
-            var count = 0
-            for try await _ in rows { count += 1 }
+            let count = try await Self.count(rows)
             if !routed.isEmpty {
                 try await connection.query(
                     "UPDATE relay_events SET state = 'routed' WHERE key = ANY(\(routed)::bigint[])", logger: logger)
@@ -130,14 +127,19 @@ extension PostgresSpool {
         return deleted
     }
 
+    /// The rows of a statement ending in `RETURNING …`: how many it changed.
+    static func count(_ rows: PostgresRowSequence) async throws -> Int {
+        var count = 0
+        for try await _ in rows { count += 1 }
+        return count
+    }
+
     /// Runs a statement ending in `RETURNING 1` and counts its rows.
     private func count(_ sql: String, _ binds: PostgresBindings) async throws(SpoolError) -> Int {
         let logger = self.logger
         return try await bounded { client in
             let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
-            var count = 0
-            for try await _ in rows { count += 1 }
-            return count
+            return try await Self.count(rows)
         }
     }
 }
