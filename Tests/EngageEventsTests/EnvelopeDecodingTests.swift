@@ -45,6 +45,45 @@ import Testing
         }
     }
 
+    @Test func envelopeFieldsOfEveryJSONKindAreReadAsBefore() throws {
+        // Strings, booleans and null are read on the fast path; numbers and other kinds take the exact one.
+        #expect(try decode(#"{"eventType":"x","id":12345678901234567890123}"#).id == "12345678901234567890123")
+        #expect(try decode(#"{"eventType":"x","id":true,"eventId":"e3"}"#).id == "e3")
+        #expect(try decode(#"{"eventType":"x","id":null,"eventId":7}"#).id == "7")
+        #expect(try decode(#"{"eventType":"x","tenant":1.50}"#).tenant == "1.5")
+        #expect(try decode(#"{"eventType":"x","tenant":{"a":1}}"#).tenant == nil)
+        #expect(try decode(#"{"eventType":"x","isEncrypted":1,"payload":"abc"}"#).isEncrypted == false)
+        #expect(try decode(#"{"eventType":"x","isEncrypted":"true","payload":"abc"}"#).isEncrypted == false)
+        #expect(try decode(#"{"eventType":"x","isEncrypted":false}"#).isEncrypted == false)
+        #expect(try decode(#"{"eventType":"x","isEncrypted":null}"#).isEncrypted == false)
+    }
+
+    @Test(arguments: [
+        #"{"eventType":"x","payload":{"a":"\uZZZZ"}}"#, #"{"eventType":"x","payload":{"a":01}}"#,
+        #"{"eventType":"x","payload":{"a":"\ud800"}}"#,
+        #"{"eventType":"x","payload":{"a":1e400}}"#, #"{"eventType":"x"} trailing"#,
+    ])
+    func aPayloadThatIsNotJSONMakesTheBodyInvalidAtOnce(json: String) {
+        #expect {
+            _ = try decode(json)
+        } throws: { error in
+            (error as? EnvelopeError)?.code == .invalidJSON
+        }
+    }
+
+    @Test func thePayloadIsParsedOnFirstUseAndEqualsAnEagerParse() throws {
+        let payload = #"{"contactId":"c1","points":[1,2.50,{"x":null}],"ok":true,"note":"r\u00e4k"}"#
+        let event = try decode(#"{"eventType":"x","payload":"# + payload + "}")
+        let copy = event
+        #expect(event.payload == (try JSONValue(parsing: Array(payload.utf8))))
+        #expect(copy.payload == event.payload)
+        var changed = copy
+        changed.payload = .string("replaced")
+        #expect(changed.payload == .string("replaced"))
+        #expect(event.payload["contactId"] == .string("c1"))
+        #expect(try decode(#"{"eventType":"x"}"#).payload == .null)
+    }
+
     @Test func numbersStayExactDecimals() throws {
         let event = try decode(#"{"eventType":"x","payload":{"balance":2500.75,"big":12345678901234567890.123456789}}"#)
         #expect(event.payload["balance"] == .number(Decimal(string: "2500.75")!))

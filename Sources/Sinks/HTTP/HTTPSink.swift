@@ -63,8 +63,15 @@ public final class HTTPSink: Sink {
         Key.url.option, Key.method.option, Key.header.option, Key.timeout.option, Key.body.option,
     ]
 
-    /// Up to 4 requests at once per sink (connections are pooled per host).
+    /// Up to 4 batches at once per sink (connections are pooled per host).
     public static let defaultMaxInFlight = 4
+
+    /// 32 events per claim: their requests go out at once (unless the sink keeps receipt order), so a backlog costs
+    /// one claim and one completion per 32 deliveries rather than per delivery.
+    public static let defaultBatchSize = 32
+
+    /// The most requests one batch has open at once.
+    static let requestsPerBatch = 16
 
     /// Headers the sink always sets itself; a `header` line may not replace them.
     /// An http:// or https:// URL with a host.
@@ -88,6 +95,8 @@ public final class HTTPSink: Sink {
     private let headers: [HeaderTemplate]
     private let timeout: Duration
     private let sendsPayloadOnly: Bool
+    /// `max-in-flight 1`: the engine hands over batches in receipt order, and the sink sends them one by one.
+    private let keepsOrder: Bool
     private let logger: Logger
     private let client: HTTPClient
 
@@ -124,19 +133,34 @@ public final class HTTPSink: Sink {
         self.headers = headers
         self.timeout = timeout
         self.sendsPayloadOnly = options[Key.body] == .payload
+        self.keepsOrder = (options[DeliveryPolicy.Key.maxInFlight] ?? Self.defaultMaxInFlight) == 1
         self.logger = context.logger
         self.client = .relaySinks
     }
 
-    /// Sends the events one request at a time, in order, and reports each one's outcome.
+    /// Sends the events and reports each one's outcome, in batch order: one request at a time when the sink keeps
+    /// receipt order (`max-in-flight 1`), else up to ``requestsPerBatch`` at once.
     public func deliver(_ batch: [EngageEvent]) async throws -> [DeliveryOutcome] {
-        var outcomes: [DeliveryOutcome] = []
-        outcomes.reserveCapacity(batch.count)
-        for event in batch {
-            try Task.checkCancellation()
-            outcomes.append(try await send(event))
+        guard !keepsOrder, batch.count > 1 else {
+            var outcomes: [DeliveryOutcome] = []
+            outcomes.reserveCapacity(batch.count)
+            for event in batch {
+                try Task.checkCancellation()
+                outcomes.append(try await send(event))
+            }
+            return outcomes
         }
-        return outcomes
+        return try await withThrowingTaskGroup(of: (Int, DeliveryOutcome).self) { group in
+            var outcomes = [DeliveryOutcome?](repeating: nil, count: batch.count)
+            for (index, event) in batch.enumerated() {
+                if index >= Self.requestsPerBatch, let (finished, outcome) = try await group.next() {
+                    outcomes[finished] = outcome
+                }
+                group.addTask { (index, try await self.send(event)) }
+            }
+            for try await (finished, outcome) in group { outcomes[finished] = outcome }
+            return outcomes.map { $0 ?? .retry(reason: "the request was not sent") }
+        }
     }
 
     /// Sends one event; throws only when the task was cancelled (the engine then retries it).

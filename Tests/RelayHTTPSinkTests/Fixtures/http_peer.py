@@ -7,6 +7,7 @@ body as base64. The answer depends on the path:
 
   /ok...            204
   /flaky/KEY        503 the first time for KEY, then 200
+  /together/N/...   204 once N requests to /together/N are open at once; 503 if they are not within 5 s
   /bad              400 with a 1000-byte text body
   /hang             no answer for 30 s
   /throttle         429 with Retry-After: 7
@@ -28,6 +29,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 LOG_PATH = sys.argv[1]
 LOCK = threading.Lock()
 SEEN = set()
+BARRIERS = {}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -81,6 +83,15 @@ class Handler(BaseHTTPRequestHandler):
                 self.answer(503, b"try later")
             else:
                 self.answer(200, b"{}")
+        elif path.startswith("/together/"):
+            count = int(path.split("/")[2])
+            with LOCK:
+                barrier = BARRIERS.setdefault(count, threading.Barrier(count, timeout=5))
+            try:
+                barrier.wait()
+                self.answer(204)
+            except threading.BrokenBarrierError:
+                self.answer(503, b"not together")
         elif path == "/bad":
             self.answer(400, b"bad request: " + b"x" * 987)
         elif path == "/hang":
