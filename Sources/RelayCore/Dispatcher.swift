@@ -20,6 +20,7 @@ public final class Dispatcher: Service {
     private let stopFlag = StopFlag()
     private let recent: RecentEvents
     private let redactor: SecretRedactor
+    private let linger: Duration
 
     /// One sink's workers: the sink, its policy, and what wakes, stops and awaits them.
     final class Lane: Sendable {
@@ -49,14 +50,17 @@ public final class Dispatcher: Service {
     ///   - clock: The time claims, outcomes and backoff are computed from.
     ///   - jitter: A number in `0...1` for the full-jitter backoff.
     ///   - redactor: The config's secret values, scrubbed from every reason before it is stored.
+    ///   - linger: How long a worker waits before its next claim after one that did not fill a batch, so that under
+    ///     a light load a sink's claims, completions and writes (a file sink's `fsync`) are shared by many events.
     public init(
         spool: any Spool, sinks: SinkSet, policies: [String: DeliveryPolicy],
         decoder: @escaping @Sendable () -> EventDecoder = { EventDecoder() }, logger: Logger,
         metrics: RelayMetrics = .none, recentEvents: Int = 1024,
         lease: LeaseTerms = LeaseTerms(owner: LeaseTerms.instanceID(), duration: .seconds(30)),
         clock: RelayClock = .system, jitter: @escaping @Sendable () -> Double = { Double.random(in: 0...1) },
-        redactor: SecretRedactor = SecretRedactor()
+        redactor: SecretRedactor = SecretRedactor(), linger: Duration = .milliseconds(10)
     ) {
+        self.linger = linger
         self.recent = RecentEvents(capacity: recentEvents)
         self.redactor = redactor
         self.spool = spool
@@ -77,8 +81,12 @@ public final class Dispatcher: Service {
     /// Takes note of an event just stored for `sinks` and wakes their workers; the event is delivered as decoded
     /// here while it is recent, instead of being decoded again from the spool.
     public func accepted(_ event: EngageEvent, sinks: [String]) {
-        if !sinks.isEmpty { recent.remember(event) }
-        for sink in sinks { notify(sink: sink) }
+        guard !sinks.isEmpty else { return }
+        let routed = lanes.withLock { lanes in sinks.compactMap { lanes[$0] } }
+        // The copy in `recent` shares the parsed payload with this one.
+        if routed.contains(where: \.sink.readsPayload) { _ = event.payload }
+        recent.remember(event)
+        for lane in routed { lane.bell.ring() }
     }
 
     /// Wakes the workers of `sink` (new deliveries were queued).
@@ -214,6 +222,7 @@ public final class Dispatcher: Service {
                 workerLogger.error("spool complete failed", metadata: ["relay.error": .string(error.description)])
             }
             record(results, claimed: claimed, sink: name)
+            if linger > .zero, claimed.count < lane.policy.batchSize { try? await Task.sleep(for: linger) }
         }
     }
 

@@ -33,6 +33,11 @@ public protocol Sink: Sendable {
 
     /// Flushes and releases resources; called once on shutdown.
     func close() async throws
+
+    /// Whether delivering reads ``EngageEvent/payload`` (rather than only the envelope fields and the exact body).
+    /// The engine then parses an accepted event's payload while the request that brought it is answered, in
+    /// parallel with other requests, instead of in this sink's worker.
+    var readsPayload: Bool { get }
 }
 
 extension Sink {
@@ -44,6 +49,8 @@ extension Sink {
     public static var defaultBatchSize: Int { 1 }
     /// One batch at a time by default (keeps receipt order).
     public static var defaultMaxInFlight: Int { 1 }
+    /// Assumed to read the payload unless the kind says otherwise.
+    public var readsPayload: Bool { true }
 }
 
 /// What became of one event handed to a sink.

@@ -62,6 +62,9 @@ public final class FileSink: Sink {
     /// must be large for the sink to keep up with ingest.
     public static let defaultBatchSize = 256
 
+    /// Lines hold the exact body; only a decrypted payload, parsed when it was decrypted, is read.
+    public var readsPayload: Bool { false }
+
     /// The open file, guarded so that one batch at a time writes, rotates or reopens.
     struct Handle {
         /// The descriptor, or -1 when `path` must be opened before the next write.

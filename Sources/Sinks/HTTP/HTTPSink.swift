@@ -138,6 +138,9 @@ public final class HTTPSink: Sink {
         self.client = .relaySinks
     }
 
+    /// Only `body payload` and `header` lines (whose placeholders may name payload fields) read the payload.
+    public var readsPayload: Bool { sendsPayloadOnly || !headers.isEmpty }
+
     /// Sends the events and reports each one's outcome, in batch order: one request at a time when the sink keeps
     /// receipt order (`max-in-flight 1`), else up to ``requestsPerBatch`` at once.
     public func deliver(_ batch: [EngageEvent]) async throws -> [DeliveryOutcome] {
