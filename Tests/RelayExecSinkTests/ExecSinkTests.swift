@@ -170,7 +170,8 @@ import Testing
     }
 
     @Test func megabytesOfOutputAreDrainedAndOnlyTheirEndIsKept() async throws {
-        let sink = try makeSink(["/bin/sh", Self.fixture("loud.sh")], ["timeout": [.duration(.seconds(20))]])
+        // Generous: the point is the draining, and under the whole suite a spawn can wait its turn for long.
+        let sink = try makeSink(["/bin/sh", Self.fixture("loud.sh")], ["timeout": [.duration(.seconds(120))]])
         let outcomes = try await sink.deliver([try event()])
         guard case .failed(let reason) = outcomes.first else {
             Issue.record("expected a failure, got \(outcomes)")
