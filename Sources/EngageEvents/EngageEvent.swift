@@ -72,7 +72,9 @@ struct Envelope {
     var eventId: JSONValue?
     var tenant: JSONValue?
     var isEncrypted: JSONValue?
+}
 
+extension Envelope {
     /// Checks that `body` is JSON and reads the envelope fields.
     ///
     /// Foundation's `JSONSerialization` checks the whole text and yields the fields far faster than `JSONDecoder`
@@ -135,16 +137,6 @@ private struct ExactEnvelope: Decodable {
             eventId: try container.decodeIfPresent(JSONValue.self, forKey: .eventId),
             tenant: try container.decodeIfPresent(JSONValue.self, forKey: .tenant),
             isEncrypted: try container.decodeIfPresent(JSONValue.self, forKey: .isEncrypted))
-    }
-}
-
-extension Envelope {
-    init(eventType: JSONValue?, id: JSONValue?, eventId: JSONValue?, tenant: JSONValue?, isEncrypted: JSONValue?) {
-        self.eventType = eventType
-        self.id = id
-        self.eventId = eventId
-        self.tenant = tenant
-        self.isEncrypted = isEncrypted
     }
 }
 

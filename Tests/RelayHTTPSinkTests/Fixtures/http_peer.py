@@ -7,6 +7,7 @@ body as base64. The answer depends on the path:
 
   /ok...            204
   /flaky/KEY        503 the first time for KEY, then 200
+  /alone/...        204, held 50 ms; 503 if another request to /alone is open meanwhile
   /together/N/...   204 once N requests to /together/N are open at once; 503 if they are not within 5 s
   /bad              400 with a 1000-byte text body
   /hang             no answer for 30 s
@@ -30,6 +31,7 @@ LOG_PATH = sys.argv[1]
 LOCK = threading.Lock()
 SEEN = set()
 BARRIERS = {}
+OPEN_ALONE = 0
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -83,6 +85,15 @@ class Handler(BaseHTTPRequestHandler):
                 self.answer(503, b"try later")
             else:
                 self.answer(200, b"{}")
+        elif path.startswith("/alone/"):
+            global OPEN_ALONE
+            with LOCK:
+                overlapped = OPEN_ALONE > 0
+                OPEN_ALONE += 1
+            time.sleep(0.05)
+            with LOCK:
+                OPEN_ALONE -= 1
+            self.answer(503 if overlapped else 204, b"not alone" if overlapped else b"")
         elif path.startswith("/together/"):
             count = int(path.split("/")[2])
             with LOCK:
